@@ -1,0 +1,1 @@
+"""The Boltz-2 contract: input YAML, CLI options, output files."""

@@ -1,0 +1,121 @@
+"""`python -m omtx_core`: validate and plan task inputs, inspect Boltz output; exit 2 on bad input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from omtx_core.errors import InputError, OmtxError
+
+EXIT_INVALID = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return EXIT_INVALID
+    except OmtxError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _parser() -> argparse.ArgumentParser:
+    from omtx_core.tasks import TASKS
+
+    parser = argparse.ArgumentParser(prog="python -m omtx_core", description="OMTX-Hub: Boltz-2 predictions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    task_help = "task id: " + ", ".join(TASKS)
+
+    validate = commands.add_parser("validate", help="check a task input and print it normalised as JSON")
+    validate.add_argument("task", help=task_help)
+    validate.add_argument("input", type=Path, help="input JSON file ('-' for standard input)")
+    validate.set_defaults(handler=_validate)
+
+    plan = commands.add_parser("plan", help="write one Boltz input YAML per run into a folder")
+    plan.add_argument("task", help=task_help)
+    plan.add_argument("input", type=Path, help="input JSON file ('-' for standard input)")
+    plan.add_argument("--out", type=Path, required=True, help="folder for the <run>.yaml files")
+    plan.set_defaults(handler=_plan)
+
+    inspect = commands.add_parser("inspect", help="summarise a Boltz output folder")
+    inspect.add_argument("results", type=Path, help="a boltz_results_<name> folder (or its predictions)")
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    inspect.set_defaults(handler=_inspect)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    validated = _validated(args.task, args.input)
+    print(json.dumps(validated.input.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    validated = _validated(args.task, args.input)
+    validated.plan.write(args.out)
+    for run in validated.plan.runs:
+        print(run.name)
+    return 0
+
+
+def _validated(task: str, path: Path):
+    from omtx_core.tasks import validate_task_input
+
+    validated = validate_task_input(task, _read_json(path))
+    for warning in validated.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return validated
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(
+            "", f"Cannot read {path}: {exc}.", "Check the file name and encoding (UTF-8)."
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(
+            "",
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
+            "Fix the JSON syntax (a JSON object of field names and values).",
+        ) from None
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from omtx_core.boltz.outputs import parse_boltz_output, summarize_prediction
+
+    predictions = [summarize_prediction(p) for p in parse_boltz_output(args.results)]
+    if args.json:
+        print(json.dumps({"predictions": predictions}, indent=2))
+    else:
+        for prediction in predictions:
+            print(_describe(prediction))
+    return 0
+
+
+def _describe(prediction: dict) -> str:
+    chains = ", ".join(f"{c['id']} {c['type']} ({c['length']})" for c in prediction["chains"])
+    lines = [f"{prediction['name']}: {chains}"]
+    for model in prediction["models"]:
+        lines.append(
+            f"  model {model['rank']}: confidence {model['confidence_score']:.3f}, pTM {model['ptm']:.3f}, "
+            f"ipTM {model['iptm']:.3f}, mean pLDDT {model['plddt_mean']:.3f}"
+        )
+    affinity = prediction["affinity"]
+    if affinity:
+        lines.append(
+            f"  affinity: pIC50 {affinity['pic50']:.2f} (IC50 {affinity['ic50_nm']:.3g} nM), "
+            f"binder probability {affinity['affinity_probability_binary']:.3f}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""What every task input shares: job name, prediction options, warnings, and validated field helpers."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from omtx_core.boltz.inputs import Chain
+from omtx_core.boltz.options import PredictionOptions
+from omtx_core.boltz.plan import Plan
+from omtx_core.chem import Ligand, check_affinity_ligand_size, check_ccd, parse_smiles
+from omtx_core.errors import FieldProblem, Problem
+from omtx_core.sequences import check_length, clean_sequence, looks_like_nucleotides
+
+MAX_RESIDUES = 5000
+PROTEIN_CHAIN = "A"
+LIGAND_CHAIN = "L"
+
+
+class TaskInput(BaseModel):
+    """Base of the six task inputs. Subclasses set `task_id` and `title` and implement `describe`/`plan`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: ClassVar[str]
+    title: ClassVar[str]
+    sequence_field: ClassVar[str]  # the field a too-large input is reported on
+
+    job_name: str | None = Field(
+        None, min_length=1, max_length=200, description="A name to find the job by; generated when empty."
+    )
+    options: PredictionOptions = Field(default_factory=PredictionOptions)
+
+    @model_validator(mode="after")
+    def _fill_job_name(self) -> TaskInput:
+        if self.job_name is None or not self.job_name.strip():
+            self.job_name = f"{self.title}: {self.describe()}"[:200]
+        else:
+            self.job_name = self.job_name.strip()
+        return self
+
+    @abstractmethod  # pydantic's model metaclass is an ABCMeta, so subclasses must define these
+    def describe(self) -> str:
+        """A short description of the input for the generated job name."""
+
+    @abstractmethod
+    def plan(self) -> Plan:
+        """The Boltz runs for this input."""
+
+
+def warn(info: ValidationInfo | None, field: str, message: str) -> None:
+    """Record a warning for the caller of `validate_task_input` (ignored outside it)."""
+    if info is not None and isinstance(info.context, dict):
+        info.context.setdefault("warnings", []).append(Problem(field, message))
+
+
+def protein(value: str, info: ValidationInfo | None, minimum: int = 20) -> str:
+    """Clean and length-check a protein sequence field; warn when it looks like DNA."""
+    sequence = clean_sequence(value, "protein")
+    check_length(sequence, minimum, MAX_RESIDUES, "protein sequence")
+    if looks_like_nucleotides(sequence):
+        warn(
+            info,
+            info.field_name if info else "",
+            "This protein sequence contains only A, C, G, T/U and N; check that it is not a DNA or RNA sequence.",
+        )
+    return sequence
+
+
+def smiles(value: str | None, info: ValidationInfo | None) -> str | None:
+    """Canonical SMILES of a ligand field, with a warning when counter-ions were removed."""
+    if value is None:
+        return None
+    ligand = parse_smiles(value)
+    if ligand.removed_fragments:
+        removed = ", ".join(ligand.removed_fragments)
+        warn(info, _field_path(info), f"Kept the largest fragment and removed {removed} (salt or counter-ion).")
+    return ligand.smiles
+
+
+def ccd(value: str | None) -> str | None:
+    return None if value is None else check_ccd(value).ccd
+
+
+def _field_path(info: ValidationInfo | None) -> str:
+    return info.field_name or "" if info else ""
+
+
+def one_ligand(smiles_value: str | None, ccd_value: str | None, *, required: bool) -> Ligand | None:
+    """The ligand from a `ligand_smiles` / `ligand_ccd` pair, of which at most (or exactly) one is set."""
+    if smiles_value and ccd_value:
+        raise FieldProblem(
+            "Both a SMILES and a CCD code were given.",
+            "Give the ligand once: as SMILES or as CCD code.",
+            field="ligand_ccd",
+        )
+    if smiles_value:
+        return parse_smiles(smiles_value)
+    if ccd_value:
+        return check_ccd(ccd_value)
+    if required:
+        raise FieldProblem("No ligand given.", "Give the ligand as SMILES or as a CCD code.", field="ligand_smiles")
+    return None
+
+
+def affinity_ligand(ligand: Ligand, info: ValidationInfo | None, field: str) -> None:
+    """Apply Boltz-2's affinity size rules to a ligand, reported on `field`."""
+    try:
+        warning = check_affinity_ligand_size(ligand)
+    except FieldProblem as problem:
+        raise FieldProblem(problem.message, problem.hint, field=field) from None
+    if warning:
+        warn(info, field, warning)
+
+
+def ligand_field(ligand: Ligand) -> str:
+    return "ligand_smiles" if ligand.smiles else "ligand_ccd"
+
+
+def ligand_chain(ligand: Ligand, chain_id: str = LIGAND_CHAIN) -> Chain:
+    return Chain(chain_id, "ligand", smiles=ligand.smiles, ccd=ligand.ccd, heavy_atoms=ligand.heavy_atoms)
+
+
+def short(sequence: str, length: int = 8) -> str:
+    """`MKTAYIAK… (312 aa)` for names and messages."""
+    head = sequence[:length] + ("…" if len(sequence) > length else "")
+    return f"{head} ({len(sequence)} aa)"

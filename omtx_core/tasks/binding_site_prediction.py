@@ -1,0 +1,56 @@
+"""Task `binding_site_prediction`: a protein (optionally co-folded with a ligand) for pocket detection."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from omtx_core.boltz.inputs import BoltzInput, Chain, merge_identical
+from omtx_core.boltz.plan import BoltzRun, Plan
+from omtx_core.tasks import base
+
+
+class BindingSitePredictionInput(base.TaskInput):
+    """A protein sequence and an optional ligand to co-fold."""
+
+    task_id: ClassVar[str] = "binding_site_prediction"
+    title: ClassVar[str] = "Binding sites"
+    sequence_field: ClassVar[str] = "protein_sequence"
+
+    protein_sequence: str = Field(description="Protein sequence (one chain; FASTA accepted).")
+    ligand_smiles: str | None = Field(None, description="Optional ligand as SMILES, co-folded with the protein.")
+    ligand_ccd: str | None = Field(None, description="Optional ligand as a PDB Chemical Component code.")
+
+    @field_validator("protein_sequence")
+    @classmethod
+    def _protein(cls, value: str, info: ValidationInfo) -> str:
+        return base.protein(value, info)
+
+    @field_validator("ligand_smiles")
+    @classmethod
+    def _smiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return base.smiles(value, info)
+
+    @field_validator("ligand_ccd")
+    @classmethod
+    def _ccd(cls, value: str | None) -> str | None:
+        return base.ccd(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> BindingSitePredictionInput:
+        base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
+        return self
+
+    def describe(self) -> str:
+        ligand = self.ligand_ccd or self.ligand_smiles
+        return base.short(self.protein_sequence) + (f" + {ligand[:40]}" if ligand else "")
+
+    def plan(self) -> Plan:
+        chains = [Chain(base.PROTEIN_CHAIN, "protein", self.protein_sequence)]
+        ligand = base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
+        if ligand is not None:
+            chains.append(base.ligand_chain(ligand))
+        boltz_input = BoltzInput(merge_identical(chains), single_sequence=not self.options.use_msa_server)
+        name = "cofold" if ligand else "apo"
+        return Plan(self.task_id, (BoltzRun(name, boltz_input, self.options),))

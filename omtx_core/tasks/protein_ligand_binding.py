@@ -1,0 +1,97 @@
+"""Task `protein_ligand_binding`: one protein and one ligand co-folded, with Boltz-2 affinity."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from omtx_core.boltz.inputs import BoltzInput, Chain, Pocket, merge_identical
+from omtx_core.boltz.plan import BoltzRun, Plan, safe_name
+from omtx_core.errors import FieldProblem
+from omtx_core.tasks import base
+
+
+class ProteinLigandBindingInput(base.TaskInput):
+    """A protein sequence, one ligand (SMILES or CCD code) and optional pocket residues."""
+
+    task_id: ClassVar[str] = "protein_ligand_binding"
+    title: ClassVar[str] = "Protein–ligand binding"
+    sequence_field: ClassVar[str] = "protein_sequence"
+
+    protein_sequence: str = Field(description="Target protein sequence (one chain; FASTA accepted).")
+    ligand_smiles: str | None = Field(None, description="Ligand as SMILES (stored canonical).")
+    ligand_ccd: str | None = Field(None, description="Ligand as a PDB Chemical Component code, e.g. ATP.")
+    ligand_name: str | None = Field(None, min_length=1, max_length=100, description="Name shown in results.")
+    predict_affinity: bool = Field(True, description="Predict binding affinity and binder probability.")
+    pocket_residues: list[int] | None = Field(
+        None, description="Residue numbers (1-based) lining the binding pocket, to guide the ligand there."
+    )
+    pocket_max_distance: float = Field(6.0, ge=4.0, le=20.0, description="Pocket contact distance in Å.")
+    pocket_force: bool = Field(False, description="Enforce the pocket with a steering potential.")
+
+    @field_validator("protein_sequence")
+    @classmethod
+    def _protein(cls, value: str, info: ValidationInfo) -> str:
+        return base.protein(value, info)
+
+    @field_validator("ligand_smiles")
+    @classmethod
+    def _smiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return base.smiles(value, info)
+
+    @field_validator("ligand_ccd")
+    @classmethod
+    def _ccd(cls, value: str | None) -> str | None:
+        return base.ccd(value)
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> ProteinLigandBindingInput:
+        ligand = base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=True)
+        if self.predict_affinity:
+            base.affinity_ligand(ligand, info, base.ligand_field(ligand))
+        if self.pocket_residues is not None:
+            self.pocket_residues = check_pocket(self.pocket_residues, len(self.protein_sequence))
+        return self
+
+    def describe(self) -> str:
+        ligand = self.ligand_name or self.ligand_ccd or self.ligand_smiles or ""
+        return f"{base.short(self.protein_sequence)} + {ligand[:40]}"
+
+    def ligand(self):
+        return base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=True)
+
+    def plan(self) -> Plan:
+        ligand = self.ligand()
+        chains = [Chain(base.PROTEIN_CHAIN, "protein", self.protein_sequence), base.ligand_chain(ligand)]
+        pocket = None
+        if self.pocket_residues:
+            contacts = tuple((base.PROTEIN_CHAIN, r) for r in self.pocket_residues)
+            pocket = Pocket(base.LIGAND_CHAIN, contacts, self.pocket_max_distance, self.pocket_force)
+        boltz_input = BoltzInput(
+            merge_identical(chains),
+            pocket=pocket,
+            affinity_binder=base.LIGAND_CHAIN if self.predict_affinity else None,
+            single_sequence=not self.options.use_msa_server,
+        )
+        name = safe_name(self.ligand_name or ligand.ccd or "", fallback="binding")
+        return Plan(self.task_id, (BoltzRun(name, boltz_input, self.options),))
+
+
+def check_pocket(residues: list[int], length: int) -> list[int]:
+    """Pocket residues: at least one, each within the protein, duplicates dropped, sorted."""
+    if not residues:
+        raise FieldProblem(
+            "The pocket residue list is empty.",
+            "Give residue numbers, or leave the field out.",
+            field="pocket_residues",
+        )
+    outside = sorted(r for r in set(residues) if not 1 <= r <= length)
+    if outside:
+        listed = ", ".join(map(str, outside[:10]))
+        raise FieldProblem(
+            f"Residue(s) {listed} are outside the protein (residues 1–{length}).",
+            "Number residues from 1 at the first residue of the sequence given.",
+            field="pocket_residues",
+        )
+    return sorted(set(residues))

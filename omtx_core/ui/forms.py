@@ -1,0 +1,207 @@
+"""Shared task-form widgets (sequences, ligands, options, examples) and the pre-flight plan view."""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Callable
+from typing import Any, Union, get_args, get_origin
+
+import streamlit as st
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from omtx_core.boltz.options import PredictionOptions
+from omtx_core.errors import InputError, Problem
+from omtx_core.tasks import ValidatedInput, validate_task_input
+from omtx_core.ui.errors import field_label, problem_line, show_error
+
+# What each task gives the user, in PRODUCT.md's words; shown on Home and under each page title.
+TASK_BLURBS = {
+    "protein_ligand_binding": "Affinity in lab units (pIC50, IC50, ΔG), binder probability and contacts "
+    "for one protein and one ligand.",
+    "protein_structure": "Per-residue pLDDT, PAE and pTM for one protein chain.",
+    "protein_complex": "Chain-pair ipTM and interface residues for 2+ chains: protein, DNA, RNA or ligand.",
+    "binding_site_prediction": "Pockets on the predicted structure (volume, depth, lining residues), "
+    "with ligand contacts when a ligand is given.",
+    "variant_comparison": "TM-score, RMSD and pLDDT change for each variant against the wild type, "
+    "and Δ affinity with a ligand.",
+    "drug_discovery": "A ranked table of binder probability and pIC50 for a target against up to 10,000 compounds.",
+}
+
+# Examples: human ubiquitin (76 aa) and the ABL1 kinase domain, imatinib's target.
+EXAMPLE_UBIQUITIN = "MQIFVKTLTGKTITLEVEPSDTIENVKAKIQDKEGIPPDQQRLIFAGKQLEDGRTLSDYNIQKESTLHLVLRLRGG"
+EXAMPLE_KINASE = (
+    ">ABL1 kinase domain\n"
+    "GGGQYGEVYEGVWKKYSLTVAVKTLKEDTMEVEEFLKEAAVMKEIKHPNLVQLLGVCTREPPFYIITEFMTYGNLLDYLRECNRQEVNAVVLLYMATQ\n"
+    "ISSAMEYLEKKNFIHRDLAARNCLVGENHLVKVADFGLSRLMTGDTYTAHAGAKFPIKWTAPESLAYNKFSIKSDVWAFGVLLWEIATYGMSPYPGI\n"
+    "DLSQVYELLEKDYRMERPEGCPEKVYELMRACWQWNPSDRPSFAEIHQAFETMFQESSISDEVEKEL"
+)
+IMATINIB = "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
+MAX_RUNS_SHOWN = 20
+_MAX_NAMES_LISTED = 5
+_NO_JOBS_YET = (
+    "Submitting jobs arrives with the job system. For now this page checks your input and shows the exact "
+    "Boltz-2 runs it would start; nothing is run or stored."
+)
+
+
+def key(prefix: str, name: str) -> str:
+    """The session-state key of a page's widget, so Example can fill it."""
+    return f"{prefix}.{name}"
+
+
+def _fill(prefix: str, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        st.session_state[key(prefix, name)] = value
+
+
+def page_header(task_id: str, title: str) -> None:
+    st.title(title)
+    st.caption(TASK_BLURBS[task_id])
+
+
+def example_button(prefix: str, values: dict[str, Any], on_click: Callable[[], None] | None = None) -> None:
+    """A button that fills the form with `values` (field name → widget value) before the widgets draw."""
+
+    def fill() -> None:
+        _fill(prefix, values)
+        if on_click is not None:
+            on_click()
+
+    st.button("Example", key=key(prefix, "example"), on_click=fill, help="Fill the form with a small real example.")
+
+
+def help_of(model: type[BaseModel], name: str) -> str | None:
+    return model.model_fields[name].description
+
+
+def optional(text: str | None) -> str | None:
+    """Empty text fields mean "not given", which the task models expect as None."""
+    return text.strip() if text and text.strip() else None
+
+
+def sequence_input(prefix: str, model: type[BaseModel], name: str, label: str | None = None) -> str:
+    return st.text_area(
+        label or field_label(name), key=key(prefix, name), help=help_of(model, name), height=130,
+        placeholder=">my_protein\nMKTAYIAKQRQISFVKSHFSRQ…",
+    )  # fmt: skip
+
+
+def ligand_inputs(prefix: str, model: type[BaseModel], caption: str) -> tuple[str | None, str | None]:
+    """SMILES and CCD code side by side; returns them with empty fields as None."""
+    st.markdown(f"**Ligand** · {caption}")
+    left, right = st.columns([3, 1])
+    smiles = left.text_input(field_label("ligand_smiles"), key=key(prefix, "ligand_smiles"),
+                             help=help_of(model, "ligand_smiles"), placeholder="CC(=O)Oc1ccccc1C(=O)O")  # fmt: skip
+    ccd = right.text_input(field_label("ligand_ccd"), key=key(prefix, "ligand_ccd"),
+                           help=help_of(model, "ligand_ccd"), placeholder="ATP")  # fmt: skip
+    return optional(smiles), optional(ccd)
+
+
+def job_name_input(prefix: str, model: type[BaseModel]) -> str | None:
+    return optional(st.text_input("Job name (optional)", key=key(prefix, "job_name"), help=help_of(model, "job_name")))
+
+
+def parse_residue_numbers(text: str | None, field: str = "pocket_residues") -> list[int] | None:
+    """`45, 46 89` → [45, 46, 89]; None when empty; InputError naming the first token that is not a number."""
+    tokens = [token for token in re.split(r"[\s,;]+", text or "") if token]
+    if not tokens:
+        return None
+    bad = next((token for token in tokens if not token.isdigit()), None)
+    if bad is not None:
+        raise InputError.single(field, f"{bad!r} is not a residue number.",
+                                "Give residue numbers separated by commas, e.g. 45, 46, 89.")  # fmt: skip
+    return [int(token) for token in tokens]
+
+
+def options_form(key_prefix: str, *, affinity: bool = True) -> dict[str, Any]:
+    """PredictionOptions as widgets in an "Advanced options" expander; affinity options only where scored."""
+    values: dict[str, Any] = {}
+    fields = [(n, f) for n, f in PredictionOptions.model_fields.items() if affinity or "affinity" not in n]
+    with st.expander("Advanced options"):
+        columns = st.columns(2)
+        for index, (name, field) in enumerate(fields):
+            with columns[index % 2]:
+                values[name] = _option_widget(key(key_prefix, f"options.{name}"), name, field)
+    return values
+
+
+def _option_widget(widget_key: str, name: str, field: FieldInfo) -> Any:
+    label, kind = field_label(name), _value_type(field.annotation)
+    if kind is bool:
+        return st.checkbox(label, value=field.default, help=field.description, key=widget_key)
+    low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    if kind is float:
+        low, high = (None if low is None else float(low)), (None if high is None else float(high))
+    step = 1 if kind is int else 0.1
+    return st.number_input(label, min_value=low, max_value=high, value=field.default, step=step,
+                           help=field.description, key=widget_key, placeholder="Boltz default")  # fmt: skip
+
+
+def _value_type(annotation: Any) -> type:
+    """`int | None` → int: the widget kind of an option."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return next(arg for arg in get_args(annotation) if arg is not type(None))
+    return annotation
+
+
+def submit_button(prefix: str) -> bool:
+    return st.button("Validate and plan", type="primary", key=key(prefix, "submit"))
+
+
+def plan_task(task_id: str, build: Callable[[], dict[str, Any]]) -> ValidatedInput | None:
+    """Build the input, validate and plan it, and show the plan, or the error in the user's words."""
+    try:
+        validated = validate_task_input(task_id, build())
+    except Exception as exc:  # every failure, expected or not, goes through the one translator
+        show_error(exc)
+        return None
+    show_plan(validated)
+    return validated
+
+
+def show_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        st.warning(problem_line(warning) if warning.field else warning.message)
+
+
+def show_plan(validated: ValidatedInput) -> None:
+    """Warnings, a pre-flight summary, each run's YAML and flags, and the normalised input."""
+    show_warnings(validated.warnings)
+    plan, options = validated.plan, validated.input.options
+    st.subheader("Pre-flight check")
+    runs, tokens, msas = st.columns(3)
+    runs.metric("Boltz runs", f"{len(plan.runs):,}")
+    tokens.metric("Largest run", f"{plan.max_tokens:,} tokens", help="Residues plus ligand heavy atoms.")
+    msas.metric("Protein MSAs", f"{len(plan.shared_proteins):,}" if options.use_msa_server else "off")
+    st.markdown(_msa_lines(plan.shared_proteins, options.use_msa_server))
+    _show_runs(plan.runs)
+    with st.expander("Normalised input (JSON)"):
+        st.json(validated.input.model_dump(mode="json"), expanded=2)
+    st.info(_NO_JOBS_YET)
+
+
+def _msa_lines(shared: dict[str, tuple[str, ...]], use_msa_server: bool) -> str:
+    if not use_msa_server:
+        return "MSA server off: every protein runs in single-sequence mode (markedly less accurate)."
+    lines = []
+    for sequence, names in shared.items():
+        listed = ", ".join(names[:_MAX_NAMES_LISTED])
+        more = f" and {len(names) - _MAX_NAMES_LISTED:,} more" if len(names) > _MAX_NAMES_LISTED else ""
+        runs = "run" if len(names) == 1 else f"all {len(names):,} runs"
+        lines.append(f"- One MSA for the {len(sequence):,}-residue protein `{sequence[:10]}…`, "
+                     f"used by {runs}: {listed}{more}")  # fmt: skip
+    return "\n".join(lines) or "No protein chains, so no MSA is needed."
+
+
+def _show_runs(runs: tuple) -> None:
+    if len(runs) > MAX_RUNS_SHOWN:
+        st.caption(f"Showing the first {MAX_RUNS_SHOWN} of {len(runs):,} runs.")
+    for run in runs[:MAX_RUNS_SHOWN]:
+        with st.expander(f"Run `{run.name}` · {run.tokens:,} tokens"):
+            if run.members:
+                st.caption("For: " + ", ".join(m for m in run.members if m))
+            st.code(run.yaml_text, language="yaml")
+            st.code(f"boltz predict {run.name}.yaml " + " ".join(run.cli_args()), language="bash")

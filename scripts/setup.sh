@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Create (or update) the project's virtual environment in .venv; `--dev` adds the test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+requirements=requirements.txt
+[[ "${1:-}" == "--dev" ]] && requirements=requirements-dev.txt
+
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { echo "OMTX-Hub needs Python 3.11 or newer (found $("$PYTHON" --version))." >&2; exit 1; }
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r "$requirements"
