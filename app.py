@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from omtx_core.config import get_settings
 from omtx_core.tasks import TASKS
+from omtx_core.ui.resources import sidebar_status
 
 st.set_page_config(page_title="OMTX-Hub", layout="wide")
 
@@ -18,13 +18,7 @@ ICONS = {
 
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 tasks = [st.Page(f"pages/{task_id}.py", title=model.title, icon=ICONS[task_id]) for task_id, model in TASKS.items()]
-page = st.navigation({"OMTX-Hub": [home], "Tasks": tasks})
-
-# No job store or compute engine exists yet; say so rather than pretend jobs can run.
-st.sidebar.caption(
-    "**Job store:** not configured yet, so jobs cannot be saved.  \n"
-    "**Compute engine:** not configured yet, so predictions cannot run.  \n"
-    "You can still check inputs and see the exact Boltz-2 runs they would start."
-)
-st.sidebar.caption(f"Largest run accepted: {get_settings().max_tokens:,} tokens (set by OMTX_MAX_TOKENS).")
+jobs = st.Page("pages/jobs.py", title="Jobs", icon=":material/list_alt:")
+page = st.navigation({"OMTX-Hub": [home, jobs], "Tasks": tasks})
+sidebar_status()
 page.run()

@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("results", type=Path, help="a boltz_results_<name> folder (or its predictions)")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
     inspect.set_defaults(handler=_inspect)
+
+    from omtx_core.cli_jobs import add_job_commands
+
+    add_job_commands(commands, task_help, lambda name: _read_json(Path(name)))
     return parser
 
 

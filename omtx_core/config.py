@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from omtx_core.errors import ConfigurationError
@@ -29,6 +30,43 @@ class Settings(BaseSettings):
             "About 2,500 fits an 80 GB GPU; lower it for smaller GPUs."
         ),
     )
+
+    store: Literal["sqlite", "supabase", "fallback"] = Field(
+        default="sqlite",
+        description="Job store: sqlite (embedded, one user), supabase (shared team store), or fallback "
+        "(Supabase, with a local SQLite outbox while Supabase is unreachable).",
+    )
+    supabase_url: str | None = Field(default=None, description="Supabase project URL (https://<project>.supabase.co).")
+    supabase_key: SecretStr | None = Field(
+        default=None, description="Supabase key: a user's JWT for the app, the service-role key for workers. Secret."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Optional Redis URL for hot result reads shared by app replicas (redis://host:6379/0).",
+    )
+    cache_ttl_s: int = Field(default=3600, ge=1, description="Seconds a result stays in the Redis hot cache.")
+    run_timeout_s: int = Field(
+        default=1800, ge=60, description="Time allowed per Boltz run; a job gets this times its number of runs."
+    )
+    max_concurrent: int = Field(
+        default=10, ge=1, le=1000, description="Most jobs running at once across all workers of one store."
+    )
+    lease_s: int = Field(
+        default=60,
+        ge=5,
+        description="Seconds a worker's claim on a job lasts without a heartbeat before the job "
+        "is handed to another worker.",
+    )
+    max_attempts: int = Field(default=3, ge=1, le=10, description="Tries per job for transient engine errors.")
+    worker: bool = Field(default=True, description="Run a worker thread inside the app process (the embedded default).")
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
 
 
 @lru_cache(maxsize=1)

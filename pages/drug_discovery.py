@@ -81,6 +81,6 @@ def build() -> dict:
             "options": options}  # fmt: skip
 
 
-if forms.submit_button(TASK):
+if action := forms.submit_button(TASK):
     st.divider()
-    forms.plan_task(TASK, build)
+    forms.plan_task(TASK, build, submit=action == "submit")

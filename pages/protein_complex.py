@@ -61,6 +61,8 @@ rows = st.data_editor(
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=False)
 
-if forms.submit_button(TASK):
+if action := forms.submit_button(TASK):
     st.divider()
-    forms.plan_task(TASK, lambda: {"chains": to_chains(rows), "job_name": job_name, "options": options})
+    forms.plan_task(
+        TASK, lambda: {"chains": to_chains(rows), "job_name": job_name, "options": options}, submit=action == "submit"
+    )

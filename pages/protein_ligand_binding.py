@@ -53,6 +53,6 @@ def build() -> dict:
     }
 
 
-if forms.submit_button(TASK):
+if action := forms.submit_button(TASK):
     st.divider()
-    forms.plan_task(TASK, build)
+    forms.plan_task(TASK, build, submit=action == "submit")

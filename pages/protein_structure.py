@@ -15,6 +15,10 @@ sequence = forms.sequence_input(TASK, MODEL, "protein_sequence")
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=False)
 
-if forms.submit_button(TASK):
+if action := forms.submit_button(TASK):
     st.divider()
-    forms.plan_task(TASK, lambda: {"protein_sequence": sequence, "job_name": job_name, "options": options})
+    forms.plan_task(
+        TASK,
+        lambda: {"protein_sequence": sequence, "job_name": job_name, "options": options},
+        submit=action == "submit",
+    )

@@ -51,6 +51,6 @@ def build() -> dict:
             "ligand_ccd": ccd, "job_name": job_name, "options": options}  # fmt: skip
 
 
-if forms.submit_button(TASK):
+if action := forms.submit_button(TASK):
     st.divider()
-    forms.plan_task(TASK, build)
+    forms.plan_task(TASK, build, submit=action == "submit")

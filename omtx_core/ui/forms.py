@@ -13,8 +13,11 @@ from pydantic.fields import FieldInfo
 
 from omtx_core.boltz.options import PredictionOptions
 from omtx_core.errors import InputError, Problem
+from omtx_core.jobs import service
+from omtx_core.jobs.models import Job
 from omtx_core.tasks import ValidatedInput, validate_task_input
 from omtx_core.ui.errors import field_label, problem_line, show_error
+from omtx_core.ui.resources import runtime
 
 # What each task gives the user, in PRODUCT.md's words; shown on Home and under each page title.
 TASK_BLURBS = {
@@ -40,10 +43,7 @@ EXAMPLE_KINASE = (
 IMATINIB = "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
 MAX_RUNS_SHOWN = 20
 _MAX_NAMES_LISTED = 5
-_NO_JOBS_YET = (
-    "Submitting jobs arrives with the job system. For now this page checks your input and shows the exact "
-    "Boltz-2 runs it would start; nothing is run or stored."
-)
+_NOT_SUBMITTED = "Checked only: nothing was stored or run. Press Submit job to queue it."
 
 
 def key(prefix: str, name: str) -> str:
@@ -147,19 +147,39 @@ def _value_type(annotation: Any) -> type:
     return annotation
 
 
-def submit_button(prefix: str) -> bool:
-    return st.button("Validate and plan", type="primary", key=key(prefix, "submit"))
+def submit_button(prefix: str) -> str | None:
+    """Two actions: "submit" stores a job; "plan" only checks the input and shows the Boltz runs."""
+    submit, check, _ = st.columns([1, 1, 4])
+    if submit.button("Submit job", type="primary", key=key(prefix, "submit")):
+        return "submit"
+    if check.button("Check and plan", key=key(prefix, "plan")):
+        return "plan"
+    return None
 
 
-def plan_task(task_id: str, build: Callable[[], dict[str, Any]]) -> ValidatedInput | None:
-    """Build the input, validate and plan it, and show the plan, or the error in the user's words."""
+def plan_task(task_id: str, build: Callable[[], dict[str, Any]], *, submit: bool = False) -> ValidatedInput | None:
+    """Validate and plan the input (and store it as a job when `submit`); show the outcome or the error."""
     try:
         validated = validate_task_input(task_id, build())
+        if submit:
+            show_submission(service.store_validated(validated, store=runtime().store))
     except Exception as exc:  # every failure, expected or not, goes through the one translator
         show_error(exc)
         return None
-    show_plan(validated)
+    show_plan(validated, submitted=submit)
     return validated
+
+
+def show_submission(job: Job) -> None:
+    """Say what happened to the job just submitted, in plain words."""
+    if job.cache_hit:
+        st.success(f"**{job.job_name}** has the same input as an earlier job, so its results were reused at once "
+                   f"(no GPU time). Job id `{job.id}`.")  # fmt: skip
+        return
+    st.success(f"**{job.job_name}** was submitted and is queued. Job id `{job.id}`.")
+    problem = runtime().engine_problem
+    if problem:
+        st.warning(problem)
 
 
 def show_warnings(warnings: list[Problem]) -> None:
@@ -167,7 +187,7 @@ def show_warnings(warnings: list[Problem]) -> None:
         st.warning(problem_line(warning) if warning.field else warning.message)
 
 
-def show_plan(validated: ValidatedInput) -> None:
+def show_plan(validated: ValidatedInput, *, submitted: bool = False) -> None:
     """Warnings, a pre-flight summary, each run's YAML and flags, and the normalised input."""
     show_warnings(validated.warnings)
     plan, options = validated.plan, validated.input.options
@@ -180,7 +200,8 @@ def show_plan(validated: ValidatedInput) -> None:
     _show_runs(plan.runs)
     with st.expander("Normalised input (JSON)"):
         st.json(validated.input.model_dump(mode="json"), expanded=2)
-    st.info(_NO_JOBS_YET)
+    if not submitted:
+        st.info(_NOT_SUBMITTED)
 
 
 def _msa_lines(shared: dict[str, tuple[str, ...]], use_msa_server: bool) -> str:

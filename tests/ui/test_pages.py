@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from omtx_core.tasks import TASKS
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-PAGES = ["home", *TASKS]
+PAGES = ["home", "jobs", *TASKS]
 TEXT_AREAS = {"protein_sequence", "variants"}
 # The first run imports Streamlit's runtime, RDKit and biotite's CCD: allow it time on a slow machine.
 TIMEOUT = 30
@@ -50,18 +50,30 @@ def test_home_links_every_task_and_sidebar_says_what_is_missing() -> None:
     labels = " ".join(link.value for link in at.page_link)
     assert all(model.title in labels for model in TASKS.values())
     status = " ".join(c.value for c in at.sidebar.caption)
-    assert "Job store" in status and "Compute engine" in status and "not configured yet" in status
+    assert "Job store:** sqlite" in status and "Engine:** not available" in status and "No compute engine" in status
+
+
+def test_submit_queues_a_job_that_the_jobs_page_lists(app_data_dir) -> None:
+    at = click(click(open_page("protein_structure"), "protein_structure", "example"), "protein_structure", "submit")
+    assert not at.error, errors(at)
+    assert "submitted and is queued" in at.success[0].value
+    assert "No compute engine" in at.warning[0].value  # it waits: said plainly, not hidden
+    home = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()  # AppTest keeps no sidebar after switch_page
+    assert "Queued jobs:** 1" in " ".join(c.value for c in home.sidebar.caption)
+    at.switch_page("pages/jobs.py").run()
+    (table,) = at.dataframe
+    assert list(table.value["Status"]) == ["pending"] and list(table.value["Name"]) == ["Human ubiquitin"]
 
 
 @pytest.mark.parametrize("task", list(TASKS))
 def test_example_plans_without_error(task: str) -> None:
-    at = click(click(open_page(task), task, "example"), task, "submit")
+    at = click(click(open_page(task), task, "example"), task, "plan")
     assert not at.error, errors(at)
     blocks = yaml_blocks(at)
     assert blocks and all(block.startswith("version: 1") for block in blocks)
     assert any(c.value.startswith("boltz predict ") for c in at.code)
     assert at.metric[0].label == "Boltz runs"
-    assert "job system" in at.info[0].value
+    assert "nothing was stored" in at.info[0].value
 
 
 @pytest.mark.parametrize(
@@ -79,7 +91,7 @@ def test_bad_input_names_the_field(task: str, field: str, value: str, label: str
     at = click(open_page(task), task, "example")
     widget = at.text_area if field in TEXT_AREAS else at.text_input
     widget(key=f"{task}.{field}").set_value(value)
-    at = click(at, task, "submit")
+    at = click(at, task, "plan")
     assert f"**{label}**" in errors(at)
     assert not yaml_blocks(at)
 
@@ -90,7 +102,7 @@ def test_complex_chain_errors_name_the_row() -> None:
         {"id": "", "type": "protein", "molecule": "GIVEQCCTSICSLYQLENYCN", "copies": 1},
         {"id": "", "type": "ligand (SMILES)", "molecule": "C1CC", "copies": 1},
     ]
-    at = click(at.run(), "protein_complex", "submit")
+    at = click(at.run(), "protein_complex", "plan")
     assert "**Chain 2 › SMILES**" in errors(at)
 
 
@@ -100,7 +112,7 @@ def test_complex_homodimer_from_copies_is_two_chains() -> None:
         {"id": "", "type": "protein", "molecule": "GIVEQCCTSICSLYQLENYCN", "copies": 2},
         {"id": "", "type": "ligand (CCD code)", "molecule": "ATP", "copies": 1},
     ]
-    at = click(at.run(), "protein_complex", "submit")
+    at = click(at.run(), "protein_complex", "plan")
     assert not at.error, errors(at)
     yaml = yaml_blocks(at)[0]
     assert "id:\n    - A\n    - B" in yaml and "ccd: ATP" in yaml
@@ -113,12 +125,12 @@ def test_drug_discovery_lists_bad_rows_and_drops_them_on_request() -> None:
     assert "**Row 2**" in errors(at) and "unclosed ring" in errors(at).lower()
     assert len(at.dataframe) == 1
 
-    at = click(at, task, "submit")
+    at = click(at, task, "plan")
     assert "Drop invalid rows and continue" in errors(at)
     assert not yaml_blocks(at)
 
     at.checkbox(key=f"{task}.drop_invalid").check()
-    at = click(at, task, "submit")
+    at = click(at, task, "plan")
     assert at.metric[0].value == "2"
     blocks = yaml_blocks(at)
     assert len(blocks) == 2 and "CC(=O)Oc1ccccc1C(=O)O" in blocks[0]
@@ -131,7 +143,7 @@ def test_drug_discovery_reads_an_uploaded_csv() -> None:
     at.file_uploader(key=f"{task}.library_file").set_value(("library.csv", csv, "text/csv")).run()
     assert not at.error, errors(at)
     assert "2 compound(s) read" in " ".join(c.value for c in at.caption)
-    at = click(at, task, "submit")
+    at = click(at, task, "plan")
     assert at.metric[0].value == "2"
     assert "caffeine" in " ".join(e.label for e in at.expander)
 
@@ -141,7 +153,7 @@ def test_advanced_options_reach_the_boltz_flags() -> None:
     at = click(open_page(task), task, "example")
     at.number_input(key=f"{task}.options.seed").set_value(7)
     at.checkbox(key=f"{task}.options.use_msa_server").uncheck()
-    at = click(at, task, "submit")
+    at = click(at, task, "plan")
     command = next(c.value for c in at.code if c.value.startswith("boltz predict"))
     assert "--seed 7" in command and "--use_msa_server" not in command
     assert "msa: empty" in yaml_blocks(at)[0]
@@ -177,7 +189,7 @@ def test_drug_discovery_with_no_readable_row_says_so() -> None:
     at = click(open_page(task), task, "example")
     at.text_area(key=f"{task}.library_text").set_value("C1CC broken\nnot_a_smiles x\n").run()
     assert f"{task}.drop_invalid" not in [c.key for c in at.checkbox], "nothing to keep, so nothing to drop"
-    at = click(at, task, "submit")
+    at = click(at, task, "plan")
     assert "No row of the library could be read" in errors(at)
 
 

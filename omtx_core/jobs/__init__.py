@@ -1,0 +1,1 @@
+"""Jobs: the model and its status transitions, the job service, and the worker."""

@@ -1,0 +1,139 @@
+"""The Job record and its lifecycle: pending → running → completed | failed | cancelled, checked in one place."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from omtx_core.errors import OmtxError
+
+LOCAL_OWNER = "local"  # the single user of the embedded default
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
+
+# RUNNING → PENDING hands a job back (worker shutdown, or its lease expired after the worker died).
+ALLOWED_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.PENDING: frozenset({JobStatus.RUNNING, JobStatus.FAILED, JobStatus.CANCELLED}),
+    JobStatus.RUNNING: frozenset({JobStatus.PENDING, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}),
+    JobStatus.COMPLETED: frozenset(),
+    JobStatus.FAILED: frozenset(),
+    JobStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(OmtxError):
+    """A status change the lifecycle does not allow (e.g. completed → running)."""
+
+
+class StaleJobError(OmtxError):
+    """A conditional update found the job changed underneath it (status or lease owner differ)."""
+
+
+class JobNotFound(OmtxError):
+    """No job with this id (or not one the current user may see)."""
+
+
+def check_transition(current: JobStatus, new: JobStatus) -> None:
+    """Raise IllegalTransition unless `current → new` is allowed; staying in a state is always allowed."""
+    if new != current and new not in ALLOWED_TRANSITIONS[current]:
+        raise IllegalTransition(
+            f"A {current.value} job cannot become {new.value}.",
+            "Re-run the job to start it again." if current.is_terminal else "",
+        )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+class JobError(BaseModel):
+    """Why a job failed, in the user's words; `details` holds the technical part (log tail, exit code)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="input | engine | missing_output | timeout | unavailable | internal")
+    message: str
+    details: str = ""
+
+
+class Job(BaseModel):
+    """One submitted prediction job, as every store persists it."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str = Field(default_factory=new_job_id)
+    owner: str = LOCAL_OWNER
+    task_type: str
+    job_name: str
+    input: dict[str, Any]
+    options: dict[str, Any] = Field(default_factory=dict)
+    input_hash: str
+    status: JobStatus = JobStatus.PENDING
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+    updated_at: AwareDatetime = Field(default_factory=utcnow)
+    started_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+    attempts: int = 0
+    engine: str | None = None
+    engine_call_ids: list[str] = Field(default_factory=list)
+    progress_done: int = 0
+    progress_total: int = 0
+    error: JobError | None = None
+    result: dict[str, Any] | None = None  # summary shown in lists; the full result is an artifact
+    artifacts: list[str] = Field(default_factory=list)  # artifact keys, e.g. results/<id>/result.json
+    parent_id: str | None = None  # the job this one re-runs
+    cache_hit: bool = False
+    results_from: str | None = None  # id of the job whose artifacts hold this job's results (cache hits)
+    lease_owner: str | None = None
+    lease_expires_at: AwareDatetime | None = None
+
+    @property
+    def results_job_id(self) -> str:
+        return self.results_from or self.id
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return ((self.finished_at or utcnow()) - self.started_at).total_seconds()
+
+
+class JobQuery(BaseModel):
+    """Filters and paging for job lists: newest first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: JobStatus | None = None
+    task_type: str | None = None
+    owner: str | None = None
+    search: str | None = Field(None, description="case-insensitive substring of the job name")
+    limit: int = Field(50, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+class JobPage(BaseModel):
+    """One page of jobs and the total number matching the query."""
+
+    jobs: list[Job]
+    total: int

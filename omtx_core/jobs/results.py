@@ -1,0 +1,107 @@
+"""Turn an engine's Boltz output folders into stored artifacts, a result document and a job summary."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omtx_core.boltz.logs import explain_missing_output
+from omtx_core.boltz.outputs import parse_boltz_output, summarize_prediction
+from omtx_core.boltz.results import BoltzPrediction
+from omtx_core.errors import BoltzOutputError
+from omtx_core.store.base import ArtifactStore
+
+RESULT_FILE = "result.json"
+
+
+@dataclass
+class CollectedResults:
+    """Predictions found for the expected runs, and a plain-words reason for every run without one."""
+
+    predictions: dict[str, BoltzPrediction] = field(default_factory=dict)
+    failures: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def all_failed(self) -> bool:
+        return not self.predictions
+
+
+def collect(result_dirs: list[Path], expected_runs: list[str], log: str) -> CollectedResults:
+    """Find each expected run's prediction folder; a missing or unreadable one is a failed run, never zeros."""
+    folders = {p.name: p for d in result_dirs for p in _prediction_dirs(d)}
+    collected = CollectedResults()
+    for run in expected_runs:
+        folder = folders.get(run)
+        if folder is None:
+            message, hint = explain_missing_output(log, run)
+            collected.failures[run] = {"message": message, "hint": hint}
+            continue
+        try:
+            (collected.predictions[run],) = parse_boltz_output(folder)
+        except BoltzOutputError as exc:
+            collected.failures[run] = {"message": f"Run {run}: {exc.message}", "hint": exc.hint}
+    return collected
+
+
+def _prediction_dirs(result_dir: Path) -> list[Path]:
+    predictions = result_dir / "predictions"
+    return sorted(p for p in predictions.iterdir() if p.is_dir()) if predictions.is_dir() else []
+
+
+def store_results(job_id: str, collected: CollectedResults, artifacts: ArtifactStore) -> list[str]:
+    """Upload each prediction in Boltz's own layout plus `result.json`; return every key written."""
+    keys: list[str] = []
+    base = f"results/{job_id}/boltz_results"
+    for run, prediction in collected.predictions.items():
+        for path in sorted(prediction.folder.iterdir()):
+            if path.is_file():
+                keys.append(_put(artifacts, f"{base}/predictions/{run}/{path.name}", path))
+        record = prediction.folder.parent.parent / "processed" / "records" / f"{run}.json"
+        if record.is_file():
+            keys.append(_put(artifacts, f"{base}/processed/records/{run}.json", record))
+    document = result_document(collected, base)
+    keys.append(f"results/{job_id}/{RESULT_FILE}")
+    artifacts.put(keys[-1], json.dumps(document).encode(), "application/json")
+    return keys
+
+
+def _put(artifacts: ArtifactStore, key: str, path: Path) -> str:
+    artifacts.put(key, path.read_bytes())
+    return key
+
+
+def result_document(collected: CollectedResults, base_key: str) -> dict[str, Any]:
+    """Every run's full summary (structure paths as artifact keys) and every failure."""
+    runs = {}
+    for run, prediction in collected.predictions.items():
+        summary = summarize_prediction(prediction)
+        for model in summary["models"]:
+            model["structure_path"] = f"{base_key}/predictions/{run}/{Path(model['structure_path']).name}"
+        runs[run] = summary
+    return {"runs": runs, "failed_runs": collected.failures}
+
+
+def job_summary(collected: CollectedResults) -> dict[str, Any]:
+    """The compact result kept on the job record for lists: key numbers per run, and the failures."""
+    runs = {run: _run_numbers(prediction) for run, prediction in collected.predictions.items()}
+    return {"runs_completed": len(runs), "runs_failed": len(collected.failures), "runs": runs,
+            "failed_runs": collected.failures}  # fmt: skip
+
+
+def _run_numbers(prediction: BoltzPrediction) -> dict[str, float | None]:
+    best = prediction.best
+    numbers = {"confidence_score": best.confidence_score, "ptm": best.ptm, "iptm": best.iptm,
+               "complex_plddt": best.complex_plddt}  # fmt: skip
+    if prediction.affinity is not None:
+        numbers["pic50"] = prediction.affinity.pic50
+        numbers["binder_probability"] = prediction.affinity.affinity_probability_binary
+    return numbers
+
+
+def read_result_document(results_job_id: str, artifacts: ArtifactStore, hot=None) -> dict[str, Any]:
+    """A finished job's result document (shared by its cache hits), through the Redis hot cache when given."""
+    key = f"results/{results_job_id}/{RESULT_FILE}"
+    data = hot.get_or_load(key, lambda: artifacts.get(key)) if hot is not None else artifacts.get(key)
+    return json.loads(data)

@@ -1,0 +1,255 @@
+"""The worker: claims jobs under a lease, runs their plan on an engine, stores results; never loses a job."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from omtx_core.config import Settings
+from omtx_core.engines.base import Engine, EngineBatch, EngineError, EngineRun, EngineState, EngineStatus
+from omtx_core.errors import InputError
+from omtx_core.jobs.models import Job, JobError, JobStatus, StaleJobError, utcnow
+from omtx_core.jobs.results import collect, job_summary, store_results
+from omtx_core.store.base import ArtifactStore, JobStore
+from omtx_core.tasks import validate_task_input
+
+log = logging.getLogger(__name__)
+
+
+class LeaseLost(Exception):
+    """The job was cancelled, or another worker took it over after our lease expired: stop quietly."""
+
+
+class ShutdownRequested(Exception):
+    """The worker is stopping (SIGTERM): hand the job back so another worker finishes it."""
+
+
+class JobFailed(Exception):
+    """The job cannot succeed; carries the reason stored on it."""
+
+    def __init__(self, error: JobError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class WorkerTiming:
+    """How often the worker polls and heartbeats, and how it backs off; tests shorten these."""
+
+    poll_s: float = 2.0
+    idle_s: float = 5.0
+    retry_backoff_s: float = 30.0
+    log_every_s: float = 10.0
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Runs claimed jobs one at a time per thread; `run` starts `concurrency` threads until `stop` is set."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        artifacts: ArtifactStore,
+        engine: Engine,
+        settings: Settings,
+        *,
+        worker_id: str | None = None,
+        timing: WorkerTiming = WorkerTiming(),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store, self.artifacts, self.engine, self.settings = store, artifacts, engine, settings
+        self.worker_id = worker_id or new_worker_id()
+        self.timing = timing
+        self.clock = clock
+        self.stop = threading.Event()
+
+    def run(self, concurrency: int = 1) -> None:
+        """Work until `self.stop` is set; each thread holds at most one job."""
+        threads = [
+            threading.Thread(target=self._loop, name=f"omtx-worker-{i}", daemon=True) for i in range(concurrency)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                job = self.run_once()
+            except Exception:  # a store outage must not kill the worker; the lease protects the job
+                log.exception("worker loop error; retrying")
+                job = None
+            if job is None:
+                self.stop.wait(self.timing.idle_s)
+
+    def run_once(self) -> Job | None:
+        """Claim one job and take it to an end state (or hand it back); None when there was nothing to do."""
+        if self.engine.unavailable_reason() is not None:
+            return None  # jobs stay pending until an engine is configured
+        job = self.store.claim_next(
+            self.worker_id, self.settings.lease_s, max_running=self.settings.max_concurrent, now=self.clock()
+        )
+        if job is None:
+            return None
+        return _JobRun(self, job).execute()
+
+
+class _JobRun:
+    """One claimed job: plan it, drive the engine with heartbeats, store the outcome."""
+
+    def __init__(self, worker: Worker, job: Job) -> None:
+        self.w = worker
+        self.job = job
+        self.call_ids: list[str] = list(job.engine_call_ids)
+        self.last_log = ""
+        self.last_log_at = worker.clock()
+
+    def execute(self) -> Job | None:
+        try:
+            return self._execute()
+        except LeaseLost:
+            self._cancel_engine()
+            return self.w.store.get(self.job.id)
+        except ShutdownRequested:
+            self._cancel_engine()
+            return self._update({"status": JobStatus.PENDING, "lease_owner": None, "lease_expires_at": None,
+                                 "engine_call_ids": []})  # fmt: skip
+        except JobFailed as failed:
+            self._cancel_engine()
+            self._save_log()
+            return self._finish(JobStatus.FAILED, {"error": failed.error})
+        except Exception as exc:  # an unexpected bug: fail the job with a reason rather than loop on it
+            log.exception("job %s failed unexpectedly", self.job.id)
+            self._cancel_engine()
+            error = JobError(kind="internal", message="The job stopped because of an error on our side.",
+                             details=f"{type(exc).__name__}: {exc}")  # fmt: skip
+            return self._finish(JobStatus.FAILED, {"error": error})
+
+    def _execute(self) -> Job | None:
+        try:
+            plan = validate_task_input(self.job.task_type, self.job.input).plan
+        except InputError as exc:
+            error = JobError(kind="input", message="The stored input is no longer valid.", details=str(exc))
+            raise JobFailed(error) from None
+        self._cancel_engine()  # a previous attempt's engine calls, if its worker died
+        runs = tuple(EngineRun(r.name, r.yaml_text, tuple(r.cli_args())) for r in plan.runs)
+        for run in runs:
+            self.w.artifacts.put(f"inputs/{self.job.id}/{run.name}.yaml", run.yaml_text.encode(), "text/yaml")
+        batch = EngineBatch(self.job.id, runs, timeout_s=self.w.settings.run_timeout_s * len(runs))
+        self._run_with_retries(batch)
+        return self._store_outcome([run.name for run in runs])
+
+    def _run_with_retries(self, batch: EngineBatch) -> None:
+        for attempt in range(1, self.w.settings.max_attempts + 1):
+            try:
+                self._run_batch(batch)
+                return
+            except EngineError as exc:
+                if not exc.transient or attempt == self.w.settings.max_attempts:
+                    raise JobFailed(JobError(kind="engine", message=exc.message, details=exc.hint)) from None
+                self._note(f"Transient engine error ({exc.message}); retry {attempt + 1} follows.")
+                self._cancel_engine()
+                self._wait(self.w.timing.retry_backoff_s * 2 ** (attempt - 1))
+
+    def _run_batch(self, batch: EngineBatch) -> None:
+        self.call_ids = self.w.engine.start(batch)
+        self._update({"engine": self.w.engine.name, "engine_call_ids": self.call_ids})
+        deadline = self.w.clock() + timedelta(seconds=batch.timeout_s)
+        while True:
+            status = self.w.engine.poll(self.call_ids)
+            self._progress(status)
+            if status.state == EngineState.FINISHED:
+                return
+            if status.state == EngineState.FAILED:
+                raise EngineError(status.message or "The engine reported a failure.", transient=status.transient)
+            if self.w.clock() > deadline:
+                raise JobFailed(JobError(kind="timeout", message=f"The job ran longer than its limit of "
+                                         f"{batch.timeout_s / 60:.0f} minutes and was stopped.",
+                                         details="Raise OMTX_RUN_TIMEOUT_S or split the job."))  # fmt: skip
+            self._wait(self.w.timing.poll_s)
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep, but keep the lease alive and notice cancellation and shutdown."""
+        end = self.w.clock() + timedelta(seconds=seconds)
+        while True:
+            self._heartbeat()
+            remaining = (end - self.w.clock()).total_seconds()
+            if remaining <= 0:
+                return
+            if self.w.stop.wait(min(remaining, self.w.timing.poll_s)):
+                raise ShutdownRequested()
+
+    def _heartbeat(self) -> None:
+        beat = self.w.store.heartbeat(self.job.id, self.w.worker_id, self.w.settings.lease_s, now=self.w.clock())
+        if beat is None:
+            raise LeaseLost()
+        self.job = beat
+        if (self.w.clock() - self.last_log_at).total_seconds() >= self.w.timing.log_every_s:
+            self._save_log()
+
+    def _progress(self, status: EngineStatus) -> None:
+        done = len(status.finished_runs)
+        if done != self.job.progress_done:
+            self._update({"progress_done": done})
+
+    def _store_outcome(self, expected: list[str]) -> Job | None:
+        log_text = self._save_log()
+        with tempfile.TemporaryDirectory(prefix="omtx-out-") as tmp:
+            result_dirs = self.w.engine.fetch_outputs(self.call_ids, Path(tmp))
+            collected = collect(result_dirs, expected, log_text)
+            if collected.all_failed:
+                first = next(iter(collected.failures.values()))
+                raise JobFailed(JobError(kind="missing_output", message=first["message"], details=first["hint"]))
+            self._heartbeat()  # still ours? never store results for a job someone else now owns
+            keys = store_results(self.job.id, collected, self.w.artifacts)
+        changes = {"result": job_summary(collected), "progress_done": len(collected.predictions),
+                   "artifacts": keys + self._log_keys()}  # fmt: skip
+        return self._finish(JobStatus.COMPLETED, changes)
+
+    def _finish(self, status: JobStatus, changes: dict) -> Job | None:
+        final = {"status": status, "finished_at": self.w.clock(), "lease_owner": None, "lease_expires_at": None}
+        final.update(changes)
+        try:
+            return self._update(final)
+        except StaleJobError:  # cancelled or taken over meanwhile: the other outcome stands
+            return self.w.store.get(self.job.id)
+
+    def _update(self, changes: dict) -> Job:
+        self.job = self.w.store.update(
+            self.job.id, changes, expect_status=JobStatus.RUNNING, expect_lease_owner=self.w.worker_id
+        )
+        return self.job
+
+    def _cancel_engine(self) -> None:
+        if self.call_ids:
+            try:
+                self.w.engine.cancel(self.call_ids)
+            except Exception:  # best effort: the engine may already be gone
+                log.warning("could not cancel engine calls of job %s", self.job.id, exc_info=True)
+
+    def _note(self, line: str) -> None:
+        self.last_log += f"\n[omtx] {line}\n"
+
+    def _save_log(self) -> str:
+        text = self.w.engine.read_log(self.call_ids) if self.call_ids else ""
+        text = text + self.last_log if self.last_log else text
+        if text:
+            self.w.artifacts.put(f"logs/{self.job.id}/engine.log", text.encode(), "text/plain")
+        self.last_log_at = self.w.clock()
+        return text
+
+    def _log_keys(self) -> list[str]:
+        key = f"logs/{self.job.id}/engine.log"
+        return [key] if self.w.artifacts.exists(key) else []

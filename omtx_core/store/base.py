@@ -1,0 +1,112 @@
+"""The JobStore and ArtifactStore protocols every store implements, and the errors they raise."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from omtx_core.errors import OmtxError
+from omtx_core.jobs.models import Job, JobPage, JobQuery, JobStatus
+
+ARTIFACT_BUCKETS = ("inputs", "results", "logs")
+_KEY = re.compile(r"^(inputs|results|logs)/[A-Za-z0-9._-]+(/[A-Za-z0-9._+-]+)*$")
+
+
+class StoreUnavailable(OmtxError):
+    """The store cannot be reached right now (network, server down); the operation may be retried."""
+
+
+class ArtifactNotFound(OmtxError):
+    """No artifact under this key."""
+
+
+def check_artifact_key(key: str) -> str:
+    """Keys are `<bucket>/<job id>/<relative path>`: no `..`, no absolute paths, no odd characters."""
+    if not _KEY.match(key) or any(part in (".", "..") for part in key.split("/")):
+        raise ValueError(f"invalid artifact key {key!r}")
+    return key
+
+
+@runtime_checkable
+class JobStore(Protocol):
+    """Persistence of Job records. Every method is safe to call from several threads and processes."""
+
+    name: str
+
+    def create(self, job: Job) -> Job:
+        """Insert a job; inserting the same id again is a no-op that returns the stored job (idempotent)."""
+        ...
+
+    def get(self, job_id: str) -> Job | None: ...
+
+    def list(self, query: JobQuery) -> JobPage:
+        """Jobs matching the query, newest first (created_at, then id, descending), with the total count."""
+        ...
+
+    def update(
+        self,
+        job_id: str,
+        changes: dict[str, Any],
+        *,
+        expect_status: JobStatus | None = None,
+        expect_lease_owner: str | None = None,
+    ) -> Job:
+        """Apply field changes atomically and return the new job; `updated_at` is set by the store.
+
+        Status changes are checked with `check_transition`. StaleJobError when the stored status or lease owner
+        differs from the expected one; JobNotFound when the job does not exist.
+        """
+        ...
+
+    def delete(self, job_id: str) -> bool:
+        """Remove the record; True when it existed."""
+        ...
+
+    def claim_next(self, worker_id: str, lease_seconds: float, *, max_running: int, now: datetime) -> Job | None:
+        """Atomically take the oldest pending job, or a running job whose lease expired, for `worker_id`.
+
+        The claimed job is `running`, `lease_owner=worker_id`, `lease_expires_at=now+lease_seconds`,
+        `attempts` incremented, `started_at` set if it was unset. Returns None when nothing is claimable or
+        `max_running` jobs already hold a live lease. No job is ever handed to two workers at once.
+        """
+        ...
+
+    def heartbeat(self, job_id: str, worker_id: str, lease_seconds: float, *, now: datetime) -> Job | None:
+        """Extend the lease if `worker_id` still holds it on a running job; return the job, else None."""
+        ...
+
+    def find_completed(self, input_hash: str, owner: str) -> Job | None:
+        """The newest completed, non-cache-hit job of `owner` with this input hash (the result cache)."""
+        ...
+
+    def count_results_users(self, job_id: str) -> int:
+        """How many jobs (other than `job_id` itself) read their results from `job_id`'s artifacts."""
+        ...
+
+
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """Files of a job (inputs, structures, arrays, logs, ZIPs) under keys `<bucket>/<job id>/<path>`."""
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        """Write (or overwrite) atomically: a reader never sees a half-written file."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """The bytes under key; ArtifactNotFound otherwise."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str) -> list[str]:
+        """Every key under a `<bucket>/<job id>/` prefix, sorted."""
+        ...
+
+    def delete(self, key: str) -> bool:
+        """Delete one key; True when it existed."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every key under the prefix; return how many were deleted."""
+        ...

@@ -1,0 +1,334 @@
+"""Supabase: jobs in the `public.jobs` table (PostgREST, row-level security) and artifacts in Supabase Storage.
+
+The SQL side (table, indexes, policies, `claim_next_job`) lives in `supabase/migrations/`. Network failures,
+timeouts and server-side outages become `StoreUnavailable`, with a message that never contains the key; other
+refusals (permissions, constraints) become `SupabaseRequestError`. `supabase` and `httpx` are imported only when
+used, so `import omtx_core` stays light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from omtx_core.errors import ConfigurationError, OmtxError
+from omtx_core.jobs.models import (
+    Job,
+    JobNotFound,
+    JobPage,
+    JobQuery,
+    JobStatus,
+    StaleJobError,
+    check_transition,
+    utcnow,
+)
+from omtx_core.store.base import ARTIFACT_BUCKETS, ArtifactNotFound, StoreUnavailable, check_artifact_key
+
+if TYPE_CHECKING:
+    from supabase import Client
+
+TABLE = "jobs"
+CLAIM_FUNCTION = "claim_next_job"
+COLUMNS = ",".join(Job.model_fields)
+_OUTAGE_CODES = {"PGRST000", "PGRST001", "PGRST002", "PGRST003"}  # PostgREST cannot reach PostgreSQL
+_OUTAGE_CLASSES = ("08", "53", "57P")  # connection exception, insufficient resources, server shutting down
+_UNAVAILABLE_HINT = "Check the network and Supabase's status page; try again in a moment."
+_PAGE = 100  # Storage lists and removes at most this many objects per request
+_UPDATE_TRIES = 3
+_PLACEHOLDER = ".emptyFolderPlaceholder"  # made by the Supabase dashboard for empty folders; not an artifact
+
+
+class SupabaseRequestError(OmtxError):
+    """Supabase answered but refused the request (permission, row-level security, constraint); not an outage."""
+
+    def __init__(self, message: str, hint: str = "", *, code: str = "") -> None:
+        super().__init__(message, hint)
+        self.code = code
+
+
+def connect_supabase(url: str, key: str, timeout_s: float = 10) -> Client:
+    """A `supabase` client whose every request (REST, Storage) gives up after `timeout_s` seconds.
+
+    PostgREST's automatic retries (up to 7 s of back-off on GET) are off: a caller that falls back to a local
+    store while Supabase is away wants to know at once.
+    """
+    import httpx
+    from supabase import ClientOptions, create_client
+
+    options = ClientOptions(
+        httpx_client=httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True),
+        postgrest_client_retry=False,
+        auto_refresh_token=False,
+        persist_session=False,
+    )
+    try:
+        return create_client(url, key, options)
+    except Exception as exc:  # SupabaseException: a URL that is not http(s), a key that is not a string
+        raise ConfigurationError(
+            "The Supabase URL or key is invalid.", "The URL must start with https:// (or http:// for a local stack)."
+        ) from exc
+
+
+def _translate(exc: Exception, action: str) -> OmtxError | None:
+    """The OmtxError for a failure of the client, or None when it is not one of the client's errors."""
+    import httpx
+    from postgrest.exceptions import APIError
+    from storage3.exceptions import StorageApiError
+
+    unavailable = StoreUnavailable(f"Supabase could not be reached to {action} ({type(exc).__name__}).",
+                                   _UNAVAILABLE_HINT)  # fmt: skip
+    if isinstance(exc, httpx.TransportError):  # refused, reset, DNS, every kind of timeout
+        return unavailable
+    if isinstance(exc, APIError):
+        code = str(exc.code or "")
+        if code in _OUTAGE_CODES or code.startswith(_OUTAGE_CLASSES) or _is_http_5xx(code):
+            return unavailable
+        return SupabaseRequestError(f"Supabase refused to {action}: {exc.message or code} ({code}).",
+                                    _refusal_hint(code), code=code)  # fmt: skip
+    if isinstance(exc, StorageApiError):
+        status = str(exc.status)
+        if _is_http_5xx(status):
+            return unavailable
+        return SupabaseRequestError(f"Supabase Storage refused to {action}: {exc.message}.",
+                                    _refusal_hint(status), code=str(exc.code))  # fmt: skip
+    return None
+
+
+def _is_http_5xx(code: str) -> bool:
+    """An HTTP status given as the code (a proxy's error page, a gateway timeout), not a 5-character SQLSTATE."""
+    return len(code) == 3 and code.isdigit() and code >= "500"
+
+
+def _refusal_hint(code: str) -> str:
+    if code in ("42501", "401", "403") or code.startswith("PGRST3"):
+        return "Check the Supabase key and that you are signed in; you can only see and change your own jobs."
+    return "Check that the Supabase migrations in supabase/migrations have been applied."
+
+
+@contextlib.contextmanager
+def _calling(action: str) -> Iterator[None]:
+    try:
+        yield
+    except OmtxError:
+        raise
+    except Exception as exc:
+        if (error := _translate(exc, action)) is None:
+            raise
+        raise error from exc
+
+
+def _job(row: dict[str, Any]) -> Job:
+    return Job.model_validate({name: row[name] for name in Job.model_fields if name in row})
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _regex_literal(text: str) -> str:
+    return "".join(f"\\{c}" if c.isascii() and not c.isalnum() and c != " " else c for c in text)
+
+
+def _filtered(request: Any, query: JobQuery) -> Any:
+    for column, value in (("status", query.status), ("task_type", query.task_type), ("owner", query.owner)):
+        if value is not None:
+            request = request.eq(column, value)
+    if query.search:
+        # PostgREST turns every `*` of an ilike pattern into `%`, so a literal `*` needs the regex operator.
+        if "*" in query.search:
+            return request.filter("job_name", "imatch", _regex_literal(query.search))
+        request = request.ilike("job_name", f"*{_like_literal(query.search)}*")
+    return request
+
+
+class SupabaseJobStore:
+    """JobStore over the `public.jobs` table; what a user may see is decided by the key's row-level security."""
+
+    def __init__(self, client: Client, *, name: str = "supabase") -> None:
+        self.client = client
+        self.name = name
+
+    def _table(self) -> Any:
+        return self.client.table(TABLE)
+
+    def create(self, job: Job) -> Job:
+        row = job.model_dump(mode="json")
+        with _calling("save a job"):
+            rows = self._table().upsert(row, on_conflict="id", ignore_duplicates=True).execute().data
+        if rows:
+            return _job(rows[0])
+        if (stored := self.get(job.id)) is None:  # the id exists, but in a row this key may not read
+            raise JobNotFound(f"Job {job.id} already exists and belongs to someone else.", "Submit it again.")
+        return stored
+
+    def get(self, job_id: str) -> Job | None:
+        with _calling("read a job"):
+            rows = self._table().select(COLUMNS).eq("id", job_id).limit(1).execute().data
+        return _job(rows[0]) if rows else None
+
+    def list(self, query: JobQuery) -> JobPage:
+        request = _filtered(self._table().select(COLUMNS, count="exact"), query)
+        request = request.order("created_at", desc=True).order("id", desc=True)
+        with _calling("list jobs"):
+            try:
+                response = request.range(query.offset, query.offset + query.limit - 1).execute()
+            except Exception as exc:
+                # An offset past the end: PostgREST answers 416 (PGRST103; some versions send a body that does
+                # not parse, and the client reports the bare status).
+                if getattr(exc, "code", None) not in ("PGRST103", "416"):
+                    raise
+                return JobPage(jobs=[], total=self._count(query))
+        return JobPage(jobs=[_job(row) for row in response.data], total=response.count or 0)
+
+    def _count(self, query: JobQuery) -> int:
+        with _calling("count jobs"):
+            return _filtered(self._table().select("id", count="exact"), query).limit(1).execute().count or 0
+
+    def update(
+        self,
+        job_id: str,
+        changes: dict[str, Any],
+        *,
+        expect_status: JobStatus | None = None,
+        expect_lease_owner: str | None = None,
+    ) -> Job:
+        # Read, check, then write only if status (and lease owner) are still what was checked; if another writer
+        # got in between without breaking an expectation, check again against what it wrote.
+        for _ in range(_UPDATE_TRIES):
+            current = self.get(job_id)
+            if current is None:
+                raise JobNotFound(f"No job {job_id}.", "It may have been deleted.")
+            if expect_status is not None and current.status != expect_status:
+                raise StaleJobError(f"Job {job_id} is {current.status.value}, not {JobStatus(expect_status).value}.")
+            if expect_lease_owner is not None and current.lease_owner != expect_lease_owner:
+                raise StaleJobError(f"Job {job_id} is no longer leased to {expect_lease_owner}.")
+            new = Job.model_validate({**current.model_dump(), **changes, "updated_at": utcnow()})
+            check_transition(current.status, new.status)
+            payload = {k: v for k, v in new.model_dump(mode="json").items() if k in changes or k == "updated_at"}
+            request = self._table().update(payload).eq("id", job_id).eq("status", current.status.value)
+            if expect_lease_owner is not None:
+                request = request.eq("lease_owner", expect_lease_owner)
+            with _calling("update a job"):
+                rows = request.execute().data
+            if rows:
+                return _job(rows[0])
+        raise StaleJobError(f"Job {job_id} kept changing while it was being updated.", "Try again.")
+
+    def delete(self, job_id: str) -> bool:
+        with _calling("delete a job"):
+            return bool(self._table().delete().eq("id", job_id).execute().data)
+
+    def claim_next(self, worker_id: str, lease_seconds: float, *, max_running: int, now: datetime) -> Job | None:
+        params = {"p_worker": worker_id, "p_lease_seconds": lease_seconds, "p_max_running": max_running,
+                  "p_now": now.isoformat()}  # fmt: skip
+        with _calling("claim a job"):
+            rows = self.client.rpc(CLAIM_FUNCTION, params).execute().data
+        return _job(rows[0]) if rows else None
+
+    def heartbeat(self, job_id: str, worker_id: str, lease_seconds: float, *, now: datetime) -> Job | None:
+        payload = {
+            "lease_expires_at": (now + timedelta(seconds=lease_seconds)).isoformat(),
+            "updated_at": now.isoformat(),
+        }
+        request = self._table().update(payload).eq("id", job_id).eq("status", JobStatus.RUNNING.value)
+        with _calling("extend a job's lease"):
+            rows = request.eq("lease_owner", worker_id).execute().data
+        return _job(rows[0]) if rows else None
+
+    def find_completed(self, input_hash: str, owner: str) -> Job | None:
+        request = self._table().select(COLUMNS).eq("input_hash", input_hash).eq("owner", owner)
+        request = request.eq("status", JobStatus.COMPLETED.value).eq("cache_hit", False)
+        with _calling("look up cached results"):
+            rows = request.order("created_at", desc=True).order("id", desc=True).limit(1).execute().data
+        return _job(rows[0]) if rows else None
+
+    def count_results_users(self, job_id: str) -> int:
+        request = self._table().select("id", count="exact").eq("results_from", job_id).neq("id", job_id)
+        with _calling("count jobs sharing results"):
+            return request.limit(1).execute().count or 0
+
+
+def _split_prefix(prefix: str) -> tuple[str, str]:
+    """`<bucket>/<path prefix>` → (bucket, path prefix); ValueError for anything check_artifact_key would refuse."""
+    bucket, _, rest = prefix.partition("/")
+    if bucket not in ARTIFACT_BUCKETS or any(part in (".", "..") for part in rest.split("/")):
+        raise ValueError(f"invalid artifact prefix {prefix!r}")
+    if rest.rstrip("/"):
+        check_artifact_key(f"{bucket}/{rest.rstrip('/')}")
+    return bucket, rest
+
+
+class SupabaseArtifactStore:
+    """ArtifactStore over Supabase Storage: bucket = first key segment (inputs, results, logs), object = the rest."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def _object(self, key: str) -> tuple[Any, str]:
+        bucket, _, path = check_artifact_key(key).partition("/")
+        return self.client.storage.from_(bucket), path
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        bucket, path = self._object(key)
+        with _calling("save a file"):
+            bucket.upload(path, data, {"content-type": content_type, "upsert": "true"})
+
+    def get(self, key: str) -> bytes:
+        bucket, path = self._object(key)
+        with _calling("read a file"):
+            try:
+                return bucket.download(path)
+            except Exception as exc:
+                if str(getattr(exc, "status", "")) == "404" or getattr(exc, "code", "") in ("not_found", "NoSuchKey"):
+                    raise ArtifactNotFound(f"No file {key}.", "It may have been deleted with its job.") from exc
+                raise
+
+    def exists(self, key: str) -> bool:
+        bucket, path = self._object(key)
+        with _calling("check a file"):
+            return bucket.exists(path)
+
+    def list(self, prefix: str) -> list[str]:
+        bucket_name, rest = _split_prefix(prefix)
+        bucket = self.client.storage.from_(bucket_name)
+        keys, folders = [], [rest.rpartition("/")[0]]  # Storage lists one folder level per request
+        while folders:
+            folder = folders.pop()
+            for entry in self._entries(bucket, folder):
+                path = f"{folder}/{entry['name']}" if folder else entry["name"]
+                if entry.get("id") is None:  # a folder
+                    if f"{path}/".startswith(rest) or rest.startswith(f"{path}/"):
+                        folders.append(path)
+                elif path.startswith(rest) and entry["name"] != _PLACEHOLDER:
+                    keys.append(f"{bucket_name}/{path}")
+        return sorted(keys)
+
+    def _entries(self, bucket: Any, folder: str) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            options = {"limit": _PAGE, "offset": offset, "sortBy": {"column": "name", "order": "asc"}}
+            with _calling("list files"):
+                page = bucket.list(folder, options)
+            yield from page
+            if len(page) < _PAGE:
+                return
+            offset += _PAGE
+
+    def delete(self, key: str) -> bool:
+        bucket, path = self._object(key)
+        with _calling("delete a file"):
+            return bool(bucket.remove([path]))
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = self.list(prefix)
+        if not keys:
+            return 0
+        bucket = self.client.storage.from_(keys[0].partition("/")[0])
+        paths = [key.partition("/")[2] for key in keys]
+        deleted = 0
+        for start in range(0, len(paths), _PAGE):
+            with _calling("delete files"):
+                deleted += len(bucket.remove(paths[start : start + _PAGE]))
+        return deleted

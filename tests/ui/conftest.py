@@ -1,0 +1,21 @@
+"""Every UI test runs on its own embedded store in a temporary folder, with no in-app worker thread."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from omtx_core.config import get_settings
+
+
+@pytest.fixture(autouse=True)
+def app_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMTX_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OMTX_WORKER", "false")
+    for name in ("OMTX_STORE", "OMTX_SUPABASE_URL", "OMTX_SUPABASE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+    st.cache_resource.clear()
