@@ -69,3 +69,27 @@ class HotCache:
             self._client.set(self._prefix + key, value, ex=self._ttl_s)
         except Exception as exc:
             log.warning("Redis write failed: %s", type(exc).__name__)
+
+
+class MsaCache:
+    """MSAs by protein sequence, in the artifact store, so a protein is sent to the MSA server once."""
+
+    def __init__(self, artifacts) -> None:
+        self.artifacts = artifacts
+
+    @staticmethod
+    def key(sequence: str) -> str:
+        digest = hashlib.sha256(sequence.encode()).hexdigest()
+        return f"inputs/msa-cache/{digest}.csv"
+
+    def lookup(self, sequences: set[str]) -> dict[str, bytes]:
+        found = {}
+        for sequence in sequences:
+            key = self.key(sequence)
+            if self.artifacts.exists(key):
+                found[sequence] = self.artifacts.get(key)
+        return found
+
+    def save(self, msas: dict[str, bytes]) -> None:
+        for sequence, data in msas.items():
+            self.artifacts.put(self.key(sequence), data, "text/csv")

@@ -58,6 +58,21 @@ class Settings(BaseSettings):
         "is handed to another worker.",
     )
     max_attempts: int = Field(default=3, ge=1, le=10, description="Tries per job for transient engine errors.")
+    engine: Literal["auto", "local", "modal"] = Field(
+        default="auto", description="Compute engine: modal when Modal is configured, else the local boltz command."
+    )
+    boltz_command: str = Field(
+        default="boltz", description="The boltz executable (and any leading arguments) the local engine runs."
+    )
+    boltz_cache: str | None = Field(
+        default=None, description="Folder for Boltz's weights and CCD data (absolute); Boltz's own default if unset."
+    )
+    boltz_accelerator: Literal["auto", "gpu", "cpu"] = Field(
+        default="auto", description="Where the local engine runs Boltz: auto uses the GPU when nvidia-smi finds one."
+    )
+    worker_poll_s: float = Field(
+        default=2.0, ge=0.05, le=60, description="Seconds between a worker's looks at its engine and the queue."
+    )
     worker: bool = Field(default=True, description="Run a worker thread inside the app process (the embedded default).")
 
     @property

@@ -28,6 +28,9 @@ class FixtureEngine:
     def unavailable_reason(self) -> str | None:
         return self.unavailable
 
+    def time_limit_s(self, runs, per_run_s: float) -> float:
+        return per_run_s * len(runs)
+
     def start(self, batch: EngineBatch) -> list[str]:
         with self._lock:
             self.started.append(batch)

@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 def cli(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMTX_", "MODAL_"))}
     env["OMTX_DATA_DIR"] = str(tmp_path / "data")
+    env["OMTX_BOLTZ_COMMAND"] = str(tmp_path / "no-boltz-installed")
+    env["HOME"] = str(tmp_path)  # no ~/.modal.toml
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "omtx_core", *args], cwd=REPO, env=env, input=stdin,
@@ -60,7 +62,7 @@ def test_invalid_submission_is_refused_and_nothing_stored(cli):
 
 
 def test_wait_without_an_engine_times_out_with_the_job_still_queued(cli):
-    result = cli("submit", "protein_structure", "-", "--wait", "--timeout", "1",
+    result = cli("submit", "protein_structure", "-", "--wait", "--timeout", "1",  # no boltz, no Modal
                  stdin=json.dumps(VALID_INPUTS["protein_structure"]))  # fmt: skip
     assert result.returncode == 3 and "status: pending" in result.stdout
     worker = cli("worker", "--once")

@@ -7,16 +7,18 @@ from pathlib import Path
 import pytest
 
 from omtx_core.config import Settings, get_settings
+from omtx_core.engines.modal import ModalSettings
 from omtx_core.errors import ConfigurationError
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_every_setting_has_a_description_and_is_in_the_readme():
+@pytest.mark.parametrize(("settings", "prefix"), [(Settings, "OMTX_"), (ModalSettings, "OMTX_MODAL_")])
+def test_every_setting_has_a_description_and_is_in_the_readme(settings, prefix):
     readme = README.read_text(encoding="utf-8")
-    for name, field in Settings.model_fields.items():
+    for name, field in settings.model_fields.items():
         assert field.description, name
-        assert f"`OMTX_{name.upper()}`" in readme, f"README lacks OMTX_{name.upper()}"
+        assert f"`{prefix}{name.upper()}`" in readme, f"README lacks {prefix}{name.upper()}"
 
 
 def test_settings_read_from_environment(monkeypatch):

@@ -7,6 +7,8 @@ from typing import Literal
 
 import yaml
 
+from omtx_core.engines.staging import MSA_DIR_PLACEHOLDER
+
 EntityType = Literal["protein", "dna", "rna", "ligand"]
 MAX_AFFINITY_ATOMS = 128
 
@@ -49,13 +51,15 @@ class Entity:
         per_copy = (self.heavy_atoms or 0) if self.type == "ligand" else len(self.sequence or "")
         return per_copy * len(self.ids)
 
-    def to_document(self, *, single_sequence: bool) -> dict:
+    def to_document(self, *, single_sequence: bool, msa_file: str | None = None) -> dict:
         body: dict = {"id": self.ids[0] if len(self.ids) == 1 else list(self.ids)}
         if self.type == "ligand":
             body.update({"smiles": self.smiles} if self.smiles else {"ccd": self.ccd})
         else:
             body["sequence"] = self.sequence
-            if self.type == "protein" and single_sequence:
+            if self.type == "protein" and msa_file:
+                body["msa"] = f"{MSA_DIR_PLACEHOLDER}/{msa_file}"
+            elif self.type == "protein" and single_sequence:
                 body["msa"] = "empty"
         return {self.type: body}
 
@@ -100,6 +104,7 @@ class BoltzInput:
     pocket: Pocket | None = None
     affinity_binder: str | None = None
     single_sequence: bool = False  # proteins get `msa: empty` (never mixed with server MSAs)
+    msa_files: tuple[tuple[str, str], ...] = ()  # (protein sequence, MSA file name) for precomputed MSAs
     chain_ids: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -113,6 +118,9 @@ class BoltzInput:
             self._check_affinity_binder()
         if self.pocket is not None and self.pocket.binder not in ids:
             raise ValueError(f"pocket binder {self.pocket.binder} is not a chain")
+        given = {sequence for sequence, _ in self.msa_files}
+        if given and set(self.protein_sequences) - given:  # Boltz refuses given and server MSAs in one input
+            raise ValueError("every protein needs its MSA file once one protein has one")
 
     def _check_affinity_binder(self) -> None:
         entity = next((e for e in self.entities if self.affinity_binder in e.ids), None)
@@ -131,11 +139,17 @@ class BoltzInput:
     def protein_sequences(self) -> tuple[str, ...]:
         return tuple(e.sequence for e in self.entities if e.type == "protein" and e.sequence)
 
+    @property
+    def needs_msa_server(self) -> bool:
+        return bool(self.protein_sequences) and not self.single_sequence and not self.msa_files
+
     def to_document(self) -> dict:
-        document: dict = {
-            "version": 1,
-            "sequences": [e.to_document(single_sequence=self.single_sequence) for e in self.entities],
-        }
+        files = dict(self.msa_files)
+        sequences = [
+            e.to_document(single_sequence=self.single_sequence, msa_file=files.get(e.sequence or ""))
+            for e in self.entities
+        ]
+        document: dict = {"version": 1, "sequences": sequences}
         if self.pocket is not None:
             document["constraints"] = [self.pocket.to_document()]
         if self.affinity_binder is not None:

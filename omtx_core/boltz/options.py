@@ -28,8 +28,11 @@ class PredictionOptions(BaseModel):
     diffusion_samples_affinity: int = Field(5, ge=1, le=25, description="Samples of the affinity pass.")
 
 
-def cli_args(options: PredictionOptions, *, affinity: bool) -> list[str]:
-    """The `boltz predict` flags for these options; affinity flags only when the run scores a ligand."""
+def cli_args(options: PredictionOptions, *, affinity: bool, msa_server: bool | None = None) -> list[str]:
+    """The `boltz predict` flags for these options; affinity flags only when the run scores a ligand.
+
+    `msa_server` (default: the option) is False when every protein already has an MSA file.
+    """
     args = [
         "--model",
         "boltz2",
@@ -42,7 +45,7 @@ def cli_args(options: PredictionOptions, *, affinity: bool) -> list[str]:
         "--diffusion_samples",
         str(options.diffusion_samples),
     ]
-    if options.use_msa_server:
+    if options.use_msa_server if msa_server is None else msa_server:
         args.append("--use_msa_server")
     if options.use_potentials:
         args.append("--use_potentials")

@@ -39,7 +39,9 @@ class BoltzRun:
         return self.input.to_yaml()
 
     def cli_args(self) -> list[str]:
-        return cli_args(self.options, affinity=self.input.affinity_binder is not None)
+        return cli_args(
+            self.options, affinity=self.input.affinity_binder is not None, msa_server=self.input.needs_msa_server
+        )
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,22 @@ from typing import Protocol, runtime_checkable
 
 from omtx_core.errors import OmtxError
 
+GPU_TOKENS_PER_RUN_LIMIT = 1000  # runs larger than this get proportionally more time
+CPU_SECONDS_PER_TOKEN = 4.0  # about an hour for ~900 tokens on a CPU (BOLTZ.md §5)
+
 
 @dataclass(frozen=True)
 class EngineRun:
-    """One Boltz input: the YAML file stem (`name`), its text, and its `boltz predict` flags."""
+    """One Boltz input: the YAML file stem (`name`), its text, its `boltz predict` flags, and MSA files.
+
+    `msas` are (file name, bytes); the YAML names them as `@MSA_DIR@/<file name>`.
+    """
 
     name: str
     yaml_text: str
     cli_args: tuple[str, ...]
+    msas: tuple[tuple[str, bytes], ...] = ()
+    tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,16 @@ class EngineStatus:
     finished_runs: tuple[str, ...] = ()
     message: str = ""
     transient: bool = False  # a failure worth retrying (engine unreachable, preempted), not bad input
+    call_ids: tuple[str, ...] = ()  # when set: the engine's calls now (e.g. more were spawned); stored on the job
+
+
+def time_limit_s(runs: tuple[EngineRun, ...], per_run_s: float, *, on_cpu: bool = False) -> float:
+    """Time allowed for a batch: `per_run_s` per run, more for large runs, far more on a CPU."""
+    total = 0.0
+    for run in runs:
+        scale = max(1.0, run.tokens / GPU_TOKENS_PER_RUN_LIMIT)
+        total += max(per_run_s * scale, run.tokens * CPU_SECONDS_PER_TOKEN * 1.5 if on_cpu else 0.0)
+    return total
 
 
 class EngineError(OmtxError):
@@ -60,6 +78,10 @@ class Engine(Protocol):
 
     def unavailable_reason(self) -> str | None:
         """None when the engine can run now; otherwise what to configure, in plain words."""
+        ...
+
+    def time_limit_s(self, runs: tuple[EngineRun, ...], per_run_s: float) -> float:
+        """How long a batch may take on this engine (see `time_limit_s`)."""
         ...
 
     def start(self, batch: EngineBatch) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from omtx_core.config import Settings
-from omtx_core.engines.base import EngineBatch, EngineStatus
+from omtx_core.engines.base import EngineBatch, EngineRun, EngineStatus, time_limit_s
 
 NO_ENGINE_REASON = (
     "No compute engine is configured: install Boltz on a GPU machine (see README) or set Modal credentials. "
@@ -24,6 +24,9 @@ class UnavailableEngine:
     def unavailable_reason(self) -> str | None:
         return self.reason
 
+    def time_limit_s(self, runs: tuple[EngineRun, ...], per_run_s: float) -> float:
+        return time_limit_s(runs, per_run_s)
+
     def start(self, batch: EngineBatch) -> list[str]:
         raise RuntimeError(self.reason)
 
@@ -41,5 +44,21 @@ class UnavailableEngine:
 
 
 def make_engine(settings: Settings):
-    """The engine the settings ask for; engines arrive with their own issue, until then none is available."""
+    """`OMTX_ENGINE`: modal or local as asked; auto takes Modal when configured, else a local boltz, else none."""
+    if settings.engine in ("auto", "modal"):
+        from omtx_core.engines.modal import ModalEngine
+
+        modal = ModalEngine()
+        if settings.engine == "modal" or modal.unavailable_reason() is None:
+            return modal
+    from omtx_core.engines.local import LocalEngine
+
+    local = LocalEngine(
+        settings.boltz_command,
+        settings.data_dir / "engine",
+        cache=settings.boltz_cache,
+        accelerator=settings.boltz_accelerator,
+    )
+    if settings.engine == "local" or local.unavailable_reason() is None:
+        return local
     return UnavailableEngine()

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from omtx_core.boltz.msa import generated_msas, next_phase
+from omtx_core.boltz.plan import BoltzRun
+from omtx_core.cache import MsaCache
 from omtx_core.config import Settings
 from omtx_core.engines.base import Engine, EngineBatch, EngineError, EngineRun, EngineState, EngineStatus
 from omtx_core.errors import InputError
@@ -65,12 +68,12 @@ class Worker:
         settings: Settings,
         *,
         worker_id: str | None = None,
-        timing: WorkerTiming = WorkerTiming(),
+        timing: WorkerTiming | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store, self.artifacts, self.engine, self.settings = store, artifacts, engine, settings
         self.worker_id = worker_id or new_worker_id()
-        self.timing = timing
+        self.timing = timing or WorkerTiming(poll_s=settings.worker_poll_s, idle_s=settings.worker_poll_s * 2.5)
         self.clock = clock
         self.stop = threading.Event()
 
@@ -113,6 +116,9 @@ class _JobRun:
         self.w = worker
         self.job = job
         self.call_ids: list[str] = list(job.engine_call_ids)
+        self.done_before = 0  # runs finished in earlier phases of this job
+        self.logs: list[str] = []  # engine logs of finished phases
+        self.logged_calls: list[str] = []
         self.last_log = ""
         self.last_log_at = worker.clock()
 
@@ -144,12 +150,46 @@ class _JobRun:
             error = JobError(kind="input", message="The stored input is no longer valid.", details=str(exc))
             raise JobFailed(error) from None
         self._cancel_engine()  # a previous attempt's engine calls, if its worker died
-        runs = tuple(EngineRun(r.name, r.yaml_text, tuple(r.cli_args())) for r in plan.runs)
-        for run in runs:
+        for run in plan.runs:
             self.w.artifacts.put(f"inputs/{self.job.id}/{run.name}.yaml", run.yaml_text.encode(), "text/yaml")
-        batch = EngineBatch(self.job.id, runs, timeout_s=self.w.settings.run_timeout_s * len(runs))
-        self._run_with_retries(batch)
-        return self._store_outcome([run.name for run in runs])
+        with tempfile.TemporaryDirectory(prefix="omtx-out-") as tmp:
+            result_dirs = self._run_phases(list(plan.runs), Path(tmp))
+            return self._store_outcome([run.name for run in plan.runs], result_dirs)
+
+    def _run_phases(self, runs: list[BoltzRun], tmp: Path) -> list[Path]:
+        """Run the plan in as few engine calls as MSA reuse allows: runs that need a protein's MSA from the server
+        go first (one per protein), then every other run reuses the cached MSAs in one batch."""
+        msas = MsaCache(self.w.artifacts)
+        result_dirs: list[Path] = []
+        reuse = True
+        while runs:
+            wanted = {s for run in runs if run.input.needs_msa_server for s in run.input.protein_sequences}
+            cached = msas.lookup(wanted) if wanted and reuse else {}
+            now, runs = next_phase(runs, set(cached)) if reuse else (runs, [])
+            self._run_with_retries(self._batch(now, cached))
+            dirs = self.w.engine.fetch_outputs(self.call_ids, tmp / f"phase{len(result_dirs)}-{self.done_before}")
+            result_dirs += dirs
+            self.logs.append(self.w.engine.read_log(self.call_ids))
+            self.logged_calls = list(self.call_ids)
+            fresh = generated_msas(dirs, wanted - set(cached))
+            msas.save(fresh)
+            reuse = bool(fresh) or not (wanted - set(cached))  # the server gave nothing: stop waiting on it
+            self.done_before += len(now)
+        return result_dirs
+
+    def _batch(self, runs: list[BoltzRun], cached: dict[str, bytes]) -> EngineBatch:
+        engine_runs = tuple(
+            EngineRun(
+                run.name,
+                run.yaml_text,
+                tuple(run.cli_args()),
+                msas=tuple((name, cached[sequence]) for sequence, name in run.input.msa_files),
+                tokens=run.tokens,
+            )
+            for run in runs
+        )
+        limit = self.w.engine.time_limit_s(engine_runs, self.w.settings.run_timeout_s)
+        return EngineBatch(self.job.id, engine_runs, timeout_s=limit)
 
     def _run_with_retries(self, batch: EngineBatch) -> None:
         for attempt in range(1, self.w.settings.max_attempts + 1):
@@ -200,20 +240,24 @@ class _JobRun:
             self._save_log()
 
     def _progress(self, status: EngineStatus) -> None:
-        done = len(status.finished_runs)
+        changes: dict = {}
+        done = self.done_before + len(status.finished_runs)
         if done != self.job.progress_done:
-            self._update({"progress_done": done})
+            changes["progress_done"] = done
+        if status.call_ids and list(status.call_ids) != self.call_ids:
+            self.call_ids = list(status.call_ids)
+            changes["engine_call_ids"] = self.call_ids
+        if changes:
+            self._update(changes)
 
-    def _store_outcome(self, expected: list[str]) -> Job | None:
+    def _store_outcome(self, expected: list[str], result_dirs: list[Path]) -> Job | None:
         log_text = self._save_log()
-        with tempfile.TemporaryDirectory(prefix="omtx-out-") as tmp:
-            result_dirs = self.w.engine.fetch_outputs(self.call_ids, Path(tmp))
-            collected = collect(result_dirs, expected, log_text)
-            if collected.all_failed:
-                first = next(iter(collected.failures.values()))
-                raise JobFailed(JobError(kind="missing_output", message=first["message"], details=first["hint"]))
-            self._heartbeat()  # still ours? never store results for a job someone else now owns
-            keys = store_results(self.job.id, collected, self.w.artifacts)
+        collected = collect(result_dirs, expected, log_text)
+        if collected.all_failed:
+            first = next(iter(collected.failures.values()))
+            raise JobFailed(JobError(kind="missing_output", message=first["message"], details=first["hint"]))
+        self._heartbeat()  # still ours? never store results for a job someone else now owns
+        keys = store_results(self.job.id, collected, self.w.artifacts)
         changes = {"result": job_summary(collected), "progress_done": len(collected.predictions),
                    "artifacts": keys + self._log_keys()}  # fmt: skip
         return self._finish(JobStatus.COMPLETED, changes)
@@ -243,8 +287,8 @@ class _JobRun:
         self.last_log += f"\n[omtx] {line}\n"
 
     def _save_log(self) -> str:
-        text = self.w.engine.read_log(self.call_ids) if self.call_ids else ""
-        text = text + self.last_log if self.last_log else text
+        current = self.call_ids and self.call_ids != self.logged_calls
+        text = "".join(self.logs) + (self.w.engine.read_log(self.call_ids) if current else "") + self.last_log
         if text:
             self.w.artifacts.put(f"logs/{self.job.id}/engine.log", text.encode(), "text/plain")
         self.last_log_at = self.w.clock()

@@ -1,4 +1,4 @@
-"""Every UI test runs on its own embedded store in a temporary folder, with no in-app worker thread."""
+"""Every UI test runs on its own embedded store in a temporary folder, with no worker thread and no engine."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from omtx_core.config import get_settings
 def app_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("OMTX_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("OMTX_WORKER", "false")
-    for name in ("OMTX_STORE", "OMTX_SUPABASE_URL", "OMTX_SUPABASE_KEY"):
+    monkeypatch.setenv("OMTX_BOLTZ_COMMAND", str(tmp_path / "no-boltz-installed"))
+    monkeypatch.setenv("MODAL_CONFIG_PATH", str(tmp_path / "no-modal.toml"))
+    for name in ("OMTX_STORE", "OMTX_SUPABASE_URL", "OMTX_SUPABASE_KEY", "OMTX_ENGINE", "MODAL_TOKEN_ID",
+                 "MODAL_TOKEN_SECRET"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     st.cache_resource.clear()

@@ -1,0 +1,212 @@
+"""The `local` engine: `boltz predict` over a folder of YAMLs as a subprocess on this machine (GPU if present)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omtx_core.engines.base import EngineBatch, EngineRun, EngineState, EngineStatus, time_limit_s
+from omtx_core.engines.staging import boltz_command, stage_inputs
+
+CPU_WARNING = (
+    "No GPU found: Boltz runs on the CPU, which is very slow (about an hour for ~900 tokens). "
+    "Install Boltz on a machine with an NVIDIA GPU, or use the Modal engine."
+)
+_SECRET_ENV = ("OMTX_SUPABASE_KEY", "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET")
+_KILL_GRACE_S = 5.0
+
+
+def has_gpu() -> bool:
+    """True when `nvidia-smi -L` lists a GPU."""
+    if shutil.which("nvidia-smi") is None:
+        return False
+    try:
+        result = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0 and "GPU" in result.stdout
+
+
+@dataclass
+class _Batch:
+    """One job's runs on disk: a `boltz predict` call per group of runs that share flags, one after another."""
+
+    root: Path
+    groups: list[list[EngineRun]]
+    next_group: int = 0
+    process: subprocess.Popen | None = None
+    failure: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "boltz.log"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.root / "out"
+
+
+class LocalEngine:
+    """Runs Boltz as a child process group; one model load per group of runs, fresh folders per attempt."""
+
+    name = "local"
+
+    def __init__(self, command: str, work_dir: Path, *, cache: str | None = None, accelerator: str = "auto"):
+        self.command = shlex.split(command)
+        self.work_dir = Path(work_dir)
+        self.cache = cache
+        self.on_cpu = accelerator == "cpu" or (accelerator == "auto" and not has_gpu())
+        self._batches: dict[str, _Batch] = {}
+
+    def unavailable_reason(self) -> str | None:
+        executable = self.command[0] if self.command else ""
+        if executable and (shutil.which(executable) or Path(executable).is_file()):
+            return None
+        return (
+            f"The local engine cannot find the boltz command ({executable or 'empty'}). Install Boltz with "
+            "`OMTX_INSTALL_BOLTZ=1 bash scripts/run.sh` on a GPU machine, or set OMTX_BOLTZ_COMMAND."
+        )
+
+    def time_limit_s(self, runs: tuple[EngineRun, ...], per_run_s: float) -> float:
+        return time_limit_s(runs, per_run_s, on_cpu=self.on_cpu)
+
+    def start(self, batch: EngineBatch) -> list[str]:
+        root = self.work_dir / batch.job_id / uuid.uuid4().hex[:12]  # fresh: Boltz skips inputs it processed before
+        groups: dict[tuple[str, ...], list[EngineRun]] = {}
+        for run in batch.runs:
+            groups.setdefault(run.cli_args, []).append(run)
+        state = _Batch(root, list(groups.values()))
+        root.mkdir(parents=True, exist_ok=True)
+        if self.on_cpu:
+            state.log_path.write_text(f"[omtx] {CPU_WARNING}\n")
+        call_id = f"local:{root}"
+        self._batches[call_id] = state
+        self._launch_next(state)
+        return [call_id]
+
+    def _launch_next(self, state: _Batch) -> None:
+        group = state.groups[state.next_group]
+        inputs = stage_inputs(((r.name, r.yaml_text, r.msas) for r in group), state.root / f"group{state.next_group}")
+        extra = list(group[0].cli_args) + (["--accelerator", "cpu"] if self.on_cpu else [])
+        command = boltz_command(self.command, inputs, state.out_dir, self.cache, extra)
+        env = {k: v for k, v in os.environ.items() if k not in _SECRET_ENV}
+        with state.log_path.open("ab") as log:
+            log.write(f"[omtx] $ {shlex.join(command)}\n".encode())
+            log.flush()
+            state.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=state.root, env=env,
+                start_new_session=True,  # its own process group, so cancel stops Boltz and its dataloader workers
+            )  # fmt: skip
+        (state.root / "pgid").write_text(str(state.process.pid))
+        state.next_group += 1
+
+    def poll(self, call_ids: list[str]) -> EngineStatus:
+        state = self._batches.get(call_ids[0]) if call_ids else None
+        if state is None:
+            return EngineStatus(EngineState.FAILED, message="The local Boltz process was lost.", transient=True)
+        with state.lock:
+            finished = tuple(_finished_runs(state.out_dir))
+            code = state.process.poll() if state.process else None
+            if code is None:
+                return EngineStatus(EngineState.RUNNING, finished_runs=finished)
+            if code != 0:
+                reason = _last_line(state.log_path) or "no output"
+                return EngineStatus(EngineState.FAILED, finished, f"Boltz exited with status {code}: {reason}")
+            if state.next_group < len(state.groups):
+                self._launch_next(state)
+                return EngineStatus(EngineState.RUNNING, finished_runs=finished)
+            return EngineStatus(EngineState.FINISHED, finished_runs=finished)
+
+    def read_log(self, call_ids: list[str]) -> str:
+        root = _root(call_ids)
+        path = root / "boltz.log" if root else None
+        return path.read_text(errors="replace") if path and path.is_file() else ""
+
+    def fetch_outputs(self, call_ids: list[str], dest: Path) -> list[Path]:
+        root = _root(call_ids)
+        found = sorted((root / "out").glob("boltz_results_*")) if root else []
+        copies = []
+        for index, results in enumerate(found):
+            target = dest / f"{index}" / results.name
+            shutil.copytree(results, target)
+            copies.append(target)
+        return copies
+
+    def cancel(self, call_ids: list[str]) -> None:
+        root = _root(call_ids)
+        state = self._batches.pop(call_ids[0], None) if call_ids else None
+        if state is not None:
+            state.next_group = len(state.groups)
+        if root is not None:
+            _kill_group(root, state.process if state else None)
+
+
+def _root(call_ids: list[str]) -> Path | None:
+    if not call_ids or not call_ids[0].startswith("local:"):
+        return None
+    return Path(call_ids[0].removeprefix("local:"))
+
+
+def _finished_runs(out_dir: Path) -> list[str]:
+    return sorted(p.parent.name for p in out_dir.glob("boltz_results_*/predictions/*/confidence_*_model_0.json"))
+
+
+def _last_line(path: Path) -> str:
+    lines = (
+        [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+        if path.exists()
+        else []
+    )
+    return lines[-1][:300] if lines else ""
+
+
+def _kill_group(root: Path, process: subprocess.Popen | None) -> None:
+    """Stop the process group started for `root` (SIGTERM, then SIGKILL), checking it is still ours: after a
+    worker restart only the pid file is left, and the pid may have been reused."""
+    pid_file = root / "pgid"
+    if not pid_file.is_file():
+        return
+    pgid = int(pid_file.read_text())
+    if process is None and not _is_ours(pgid, root):
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        if _ended(pgid, process, _KILL_GRACE_S if sig == signal.SIGTERM else 1.0):
+            return
+
+
+def _ended(pid: int, process: subprocess.Popen | None, wait_s: float) -> bool:
+    if process is not None:  # our child: wait() also reaps it
+        try:
+            process.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _is_ours(pid: int, root: Path) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return str(root).encode() in cmdline
