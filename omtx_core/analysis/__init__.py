@@ -1,0 +1,1 @@
+"""Analyses of predicted structures: pockets, contacts and interfaces, variant effects, compound screens."""
