@@ -19,6 +19,7 @@ ICONS = {
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 tasks = [st.Page(f"pages/{task_id}.py", title=model.title, icon=ICONS[task_id]) for task_id, model in TASKS.items()]
 jobs = st.Page("pages/jobs.py", title="Jobs", icon=":material/list_alt:")
-page = st.navigation({"OMTX-Hub": [home, jobs], "Tasks": tasks})
+job = st.Page("pages/job.py", title="Job results", icon=":material/analytics:")
+page = st.navigation({"OMTX-Hub": [home, jobs, job], "Tasks": tasks})
 sidebar_status()
 page.run()

@@ -11,3 +11,5 @@ requirements=requirements.txt
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r "$requirements"
+# 3Dmol.js for the offline 3D viewer, from the npm registry (never committed).
+bash scripts/setup_3dmol.sh

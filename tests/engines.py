@@ -63,7 +63,7 @@ class FixtureEngine:
         results = dest / f"boltz_results_{batch.job_id}"
         for run in batch.runs:
             if run.name not in self.missing_runs:
-                write_prediction(results, run.name)
+                write_prediction(results, run.name, _protein_sequence(run.yaml_text))
         (results / "predictions").mkdir(parents=True, exist_ok=True)
         return [results]
 
@@ -72,3 +72,10 @@ class FixtureEngine:
 
     def _batch(self, call_ids: list[str]) -> EngineBatch:
         return self.started[int(call_ids[0].removeprefix("call-")) - 1]
+
+
+def _protein_sequence(yaml_text: str) -> str | None:
+    import yaml
+
+    entries = yaml.safe_load(yaml_text)["sequences"]
+    return next((e["protein"]["sequence"] for e in entries if "protein" in e), None)

@@ -50,8 +50,10 @@ def _prediction_dirs(result_dir: Path) -> list[Path]:
     return sorted(p for p in predictions.iterdir() if p.is_dir()) if predictions.is_dir() else []
 
 
-def store_results(job_id: str, collected: CollectedResults, artifacts: ArtifactStore) -> list[str]:
-    """Upload each prediction in Boltz's own layout plus `result.json`; return every key written."""
+def store_results(
+    job_id: str, collected: CollectedResults, artifacts: ArtifactStore, analysis: dict[str, Any] | None = None
+) -> list[str]:
+    """Upload each prediction in Boltz's own layout plus `result.json` (with the task's analysis); return the keys."""
     keys: list[str] = []
     base = f"results/{job_id}/boltz_results"
     for run, prediction in collected.predictions.items():
@@ -61,7 +63,7 @@ def store_results(job_id: str, collected: CollectedResults, artifacts: ArtifactS
         record = prediction.folder.parent.parent / "processed" / "records" / f"{run}.json"
         if record.is_file():
             keys.append(_put(artifacts, f"{base}/processed/records/{run}.json", record))
-    document = result_document(collected, base)
+    document = result_document(collected, base) | {"analysis": analysis or {}}
     keys.append(f"results/{job_id}/{RESULT_FILE}")
     artifacts.put(keys[-1], json.dumps(document).encode(), "application/json")
     return keys

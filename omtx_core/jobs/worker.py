@@ -22,7 +22,7 @@ from omtx_core.errors import InputError
 from omtx_core.jobs.models import Job, JobError, JobStatus, StaleJobError, utcnow
 from omtx_core.jobs.results import collect, job_summary, store_results
 from omtx_core.store.base import ArtifactStore, JobStore
-from omtx_core.tasks import validate_task_input
+from omtx_core.tasks import ValidatedInput, validate_task_input
 
 log = logging.getLogger(__name__)
 
@@ -145,16 +145,17 @@ class _JobRun:
 
     def _execute(self) -> Job | None:
         try:
-            plan = validate_task_input(self.job.task_type, self.job.input).plan
+            validated = validate_task_input(self.job.task_type, self.job.input)
         except InputError as exc:
             error = JobError(kind="input", message="The stored input is no longer valid.", details=str(exc))
             raise JobFailed(error) from None
+        plan = validated.plan
         self._cancel_engine()  # a previous attempt's engine calls, if its worker died
         for run in plan.runs:
             self.w.artifacts.put(f"inputs/{self.job.id}/{run.name}.yaml", run.yaml_text.encode(), "text/yaml")
         with tempfile.TemporaryDirectory(prefix="omtx-out-") as tmp:
             result_dirs = self._run_phases(list(plan.runs), Path(tmp))
-            return self._store_outcome([run.name for run in plan.runs], result_dirs)
+            return self._store_outcome(validated, result_dirs)
 
     def _run_phases(self, runs: list[BoltzRun], tmp: Path) -> list[Path]:
         """Run the plan in as few engine calls as MSA reuse allows: runs that need a protein's MSA from the server
@@ -250,17 +251,27 @@ class _JobRun:
         if changes:
             self._update(changes)
 
-    def _store_outcome(self, expected: list[str], result_dirs: list[Path]) -> Job | None:
+    def _store_outcome(self, validated: ValidatedInput, result_dirs: list[Path]) -> Job | None:
         log_text = self._save_log()
-        collected = collect(result_dirs, expected, log_text)
+        collected = collect(result_dirs, [run.name for run in validated.plan.runs], log_text)
         if collected.all_failed:
             first = next(iter(collected.failures.values()))
             raise JobFailed(JobError(kind="missing_output", message=first["message"], details=first["hint"]))
+        analysis = self._analyse(validated, collected)
         self._heartbeat()  # still ours? never store results for a job someone else now owns
-        keys = store_results(self.job.id, collected, self.w.artifacts)
+        keys = store_results(self.job.id, collected, self.w.artifacts, analysis)
         changes = {"result": job_summary(collected), "progress_done": len(collected.predictions),
                    "artifacts": keys + self._log_keys()}  # fmt: skip
         return self._finish(JobStatus.COMPLETED, changes)
+
+    def _analyse(self, validated: ValidatedInput, collected) -> dict:
+        """The task's analysis; a failure there is noted, never a reason to lose the predictions."""
+        try:
+            return validated.input.analyse(validated.plan, collected.predictions, collected.failures)
+        except Exception as exc:
+            log.exception("analysis of job %s failed", self.job.id)
+            self._note(f"The analysis failed: {type(exc).__name__}: {exc}")
+            return {"error": f"The analysis of the predicted structures failed: {type(exc).__name__}: {exc}"}
 
     def _finish(self, status: JobStatus, changes: dict) -> Job | None:
         final = {"status": status, "finished_at": self.w.clock(), "lease_owner": None, "lease_expires_at": None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -48,6 +48,10 @@ class TaskInput(BaseModel):
     @abstractmethod
     def plan(self) -> Plan:
         """The Boltz runs for this input."""
+
+    def analyse(self, plan: Plan, predictions: dict[str, Any], failures: dict[str, dict]) -> dict[str, Any]:
+        """The task's own analysis of its predictions (run name → BoltzPrediction), stored with the results."""
+        return {}
 
 
 def warn(info: ValidationInfo | None, field: str, message: str) -> None:

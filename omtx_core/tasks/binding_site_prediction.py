@@ -54,3 +54,19 @@ class BindingSitePredictionInput(base.TaskInput):
         boltz_input = BoltzInput(merge_identical(chains), single_sequence=not self.options.use_msa_server)
         name = "cofold" if ligand else "apo"
         return Plan(self.task_id, (BoltzRun(name, boltz_input, self.options),))
+
+    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+        """Pockets on the best model and, with a co-folded ligand, its contacts and the pocket it sits in."""
+        from omtx_core.analysis.contacts import ligand_contacts, pocket_of_ligand
+        from omtx_core.analysis.pockets import SCORE_DESCRIPTION, detect_pockets
+        from omtx_core.analysis.structure import load_structure
+
+        prediction = predictions.get(plan.runs[0].name)
+        if prediction is None:
+            return {}
+        structure = load_structure(prediction.best.structure_path)
+        result: dict = {"pockets": detect_pockets(structure), "score": SCORE_DESCRIPTION}
+        if self.ligand_smiles or self.ligand_ccd:
+            result["contacts"] = ligand_contacts(structure, base.LIGAND_CHAIN)
+            result["ligand_pocket"] = pocket_of_ligand(result["contacts"], result["pockets"])
+        return result

@@ -88,6 +88,17 @@ class DrugDiscoveryInput(base.TaskInput):
         )
         return Plan(self.task_id, runs)
 
+    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+        """One ranked row per compound (by binder probability), and the screen's hit summary."""
+        from omtx_core.analysis.screening import compound_row, rank_compounds, screen_summary
+
+        rows = []
+        for run, compound in zip(plan.runs, self.compounds, strict=True):
+            prediction = predictions.get(run.name)
+            failure = None if prediction is not None else failures.get(run.name, {}).get("message", "No result.")
+            rows.append(compound_row(compound.name or "", compound.smiles, prediction, failure) | {"run": run.name})
+        return {"rows": rank_compounds(rows, by="probability"), "summary": screen_summary(rows)}
+
     def _input(self, target: Chain, compound: Compound) -> BoltzInput:
         return BoltzInput(
             merge_identical([target, base.ligand_chain(compound.ligand)]),

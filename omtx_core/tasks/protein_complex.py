@@ -135,6 +135,13 @@ class ProteinComplexInput(base.TaskInput):
         boltz_input = BoltzInput(merge_identical(chains), single_sequence=not self.options.use_msa_server)
         return Plan(self.task_id, (BoltzRun("complex", boltz_input, self.options),))
 
+    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+        """Interfaces of every chain pair in the best model."""
+        from omtx_core.analysis.interfaces import chain_pair_interfaces
+
+        prediction = predictions.get(plan.runs[0].name)
+        return {"interfaces": chain_pair_interfaces(prediction)} if prediction is not None else {}
+
 
 def _warn_salts(chains: list[ComplexChain], info: ValidationInfo) -> None:
     for index, chain in enumerate(chains):

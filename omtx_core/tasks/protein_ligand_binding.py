@@ -77,6 +77,22 @@ class ProteinLigandBindingInput(base.TaskInput):
         name = safe_name(self.ligand_name or ligand.ccd or "", fallback="binding")
         return Plan(self.task_id, (BoltzRun(name, boltz_input, self.options),))
 
+    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+        """Protein–ligand contacts of the best model, and whether the requested pocket was honoured."""
+        from omtx_core.analysis.contacts import check_pocket_constraint, ligand_contacts
+
+        prediction = predictions.get(plan.runs[0].name)
+        if prediction is None:
+            return {}
+        path = prediction.best.structure_path
+        result: dict = {"contacts": ligand_contacts(path, base.LIGAND_CHAIN)}
+        if self.pocket_residues:
+            residues = [(base.PROTEIN_CHAIN, r) for r in self.pocket_residues]
+            result["pocket_check"] = check_pocket_constraint(
+                path, base.LIGAND_CHAIN, residues, self.pocket_max_distance
+            )
+        return result
+
 
 def check_pocket(residues: list[int], length: int) -> list[int]:
     """Pocket residues: at least one, each within the protein, duplicates dropped, sorted."""

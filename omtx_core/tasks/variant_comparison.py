@@ -99,6 +99,24 @@ class VariantComparisonInput(base.TaskInput):
         )
         return Plan(self.task_id, runs)
 
+    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+        """Each variant against the wild type: structural change, pLDDT change, site deviations, Δ affinity."""
+        from omtx_core.analysis.variants import compare_to_wildtype
+
+        wildtype = predictions.get(WILDTYPE_RUN)
+        rows = []
+        for run in plan.runs[1:]:
+            for name in run.members:
+                variant = next(v for v in self.variants if v.name == name)
+                mutations = [(m.position, m.wildtype, m.mutant) for m in variant.mutation_list(self.wildtype_sequence)]
+                row = {"name": name, "run": run.name, "mutations": "/".join(f"{w}{p}{m}" for p, w, m in mutations)}
+                if wildtype is None or run.name not in predictions:
+                    failed = failures.get(run.name) or failures.get(WILDTYPE_RUN) or {}
+                    rows.append(row | {"failure": failed.get("message", "No prediction for this variant.")})
+                    continue
+                rows.append(row | compare_to_wildtype(wildtype, predictions[run.name], mutations))
+        return {"variants": rows}
+
     def _input(self, sequence: str, ligand) -> BoltzInput:
         chains = [Chain(base.PROTEIN_CHAIN, "protein", sequence)]
         if ligand is not None:

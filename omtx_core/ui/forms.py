@@ -162,7 +162,10 @@ def plan_task(task_id: str, build: Callable[[], dict[str, Any]], *, submit: bool
     try:
         validated = validate_task_input(task_id, build())
         if submit:
-            show_submission(service.store_validated(validated, store=runtime().store))
+            job = service.store_validated(validated, store=runtime().store)
+            if not validated.warnings:  # nothing more to read here: follow the job on its own page
+                st.switch_page("pages/job.py", query_params={"job": job.id})
+            show_submission(job)
     except Exception as exc:  # every failure, expected or not, goes through the one translator
         show_error(exc)
         return None
@@ -175,11 +178,11 @@ def show_submission(job: Job) -> None:
     if job.cache_hit:
         st.success(f"**{job.job_name}** has the same input as an earlier job, so its results were reused at once "
                    f"(no GPU time). Job id `{job.id}`.")  # fmt: skip
-        return
-    st.success(f"**{job.job_name}** was submitted and is queued. Job id `{job.id}`.")
-    problem = runtime().engine_problem
-    if problem:
-        st.warning(problem)
+    else:
+        st.success(f"**{job.job_name}** was submitted and is queued. Job id `{job.id}`.")
+        if problem := runtime().engine_problem:
+            st.warning(problem)
+    st.page_link("pages/job.py", label="Open the job", icon=":material/analytics:", query_params={"job": job.id})
 
 
 def show_warnings(warnings: list[Problem]) -> None:

@@ -1,0 +1,281 @@
+"""Protein–ligand contacts of a predicted structure: distances, interaction kinds, pocket membership, constraints.
+
+Predicted structures carry no hydrogens and no charges, so interaction kinds follow geometric criteria on
+heavy atoms (as in PLIP), checked for each residue with a heavy atom within `cutoff` (4 Å) of the ligand:
+
+- hydrogen_bond: a protein N/O (not the proline backbone N) within 3.5 Å of a ligand N/O. Without
+  hydrogens the donor/acceptor roles are not checked, so this marks possible hydrogen bonds.
+- salt_bridge: a charged side-chain atom within 4.0 Å of a ligand atom of opposite charge. Protein positive:
+  Lys NZ, Arg NE/NH1/NH2, His ND1/NE2 (His counted as possibly protonated); negative: Asp OD1/OD2, Glu OE1/OE2.
+  Ligand positive: an amine N (bonded only to carbons, every bond ≥ 1.43 Å, so not amide, aniline or aromatic N)
+  or an amidine/guanidine N (its carbon, not aromatic and not bonded to O, carries ≥ 2 N). Ligand negative:
+  a terminal O of a carboxylate/carboxylic acid (C with two terminal O), or of a phosphate, phosphonate,
+  sulfate or sulfonate (P or S with ≥ 3 O).
+- hydrophobic: a ligand carbon bonded to no N/O within 4.0 Å of a side-chain carbon (not C or CA) of
+  Ala, Val, Leu, Ile, Met, Phe, Trp, Pro or Tyr.
+- pi_stacking: ring centroids of a Phe/Tyr/Trp/His side chain and a ligand aromatic ring within 5.5 Å, with the
+  ring normals parallel (< 30°) or T-shaped (> 60°) and the centroid offset ≤ 2.0 Å. Ligand rings are
+  5- and 6-membered cycles of bonds inferred from distances (≤ sum of covalent radii + 0.4 Å) that are planar
+  (every atom ≤ 0.12 Å from the ring plane) with a mean bond length ≤ 1.44 Å (aromatic, not saturated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import gemmi
+import numpy as np
+
+from omtx_core.analysis.structure import (
+    ResidueRecord,
+    StructureSource,
+    chain_records,
+    load_structure,
+    residue_records,
+)
+
+HYDROGEN_BOND_MAX_A = 3.5
+SALT_BRIDGE_MAX_A = 4.0
+HYDROPHOBIC_MAX_A = 4.0
+PI_STACKING_MAX_A = 5.5
+PI_OFFSET_MAX_A = 2.0
+POCKET_CENTER_MAX_A = 8.0
+KINDS = ("hydrogen_bond", "salt_bridge", "hydrophobic", "pi_stacking")
+
+_POSITIVE = {"LYS": {"NZ"}, "ARG": {"NE", "NH1", "NH2"}, "HIS": {"ND1", "NE2"}}
+_NEGATIVE = {"ASP": {"OD1", "OD2"}, "GLU": {"OE1", "OE2"}}
+_HYDROPHOBIC_RESIDUES = {"ALA", "VAL", "LEU", "ILE", "MET", "PHE", "TRP", "PRO", "TYR"}
+_BENZENE = ("CG", "CD1", "CD2", "CE1", "CE2", "CZ")
+_RINGS = {
+    "PHE": (_BENZENE,),
+    "TYR": (_BENZENE,),
+    "TRP": (("CG", "CD1", "NE1", "CE2", "CD2"), ("CD2", "CE2", "CZ2", "CH2", "CZ3", "CE3")),
+    "HIS": (("CG", "ND1", "CE1", "NE2", "CD2"),),
+}
+_POLAR = {"N", "O"}
+
+
+@dataclass(frozen=True)
+class _Ring:
+    centroid: np.ndarray
+    normal: np.ndarray
+
+
+def ligand_contacts(structure_path: StructureSource, ligand_chain: str, *, cutoff: float = 4.0) -> list[dict]:
+    """Residues of other chains with a heavy atom within `cutoff` Å of the ligand, closest first.
+
+    Each: {"residue": "A:113:ASP", "chain": "A", "number": 113, "name": "ASP", "distance_A": 2.71,
+    "kinds": ["hydrogen_bond", "salt_bridge"]} (kinds in the order of KINDS; criteria in the module docstring).
+    """
+    records = residue_records(load_structure(structure_path))
+    ligand = _Ligand(chain_records(records, ligand_chain))
+    contacts = []
+    for residue in records:
+        if residue.chain == ligand_chain or residue.is_ligand:
+            continue
+        distances = _distances(residue.coords, ligand.coords)
+        if distances.min() <= cutoff:
+            contacts.append(_contact(residue, distances, ligand))
+    contacts.sort(key=lambda contact: (contact["distance_A"], contact["chain"], contact["number"]))
+    return contacts
+
+
+def pocket_of_ligand(
+    ligand: Sequence[dict] | np.ndarray | Sequence[Sequence[float]], pockets: list[dict]
+) -> str | None:
+    """The id of the pocket the ligand sits in, or None.
+
+    Given contacts (from `ligand_contacts`): the pocket whose lining residues include most contact residues
+    (ties: the better-ranked pocket). Given ligand coordinates [n, 3]: the pocket whose center is nearest the
+    ligand centroid, if within POCKET_CENTER_MAX_A (8 Å).
+    """
+    items = list(ligand)
+    if not pockets or not items:
+        return None
+    if isinstance(items[0], dict):
+        contacted = {contact["residue"] for contact in items}
+        overlaps = [(len(contacted & set(pocket["residues"])), -pocket["rank"], pocket["id"]) for pocket in pockets]
+        best = max(overlaps)
+        return best[2] if best[0] > 0 else None
+    centroid = np.asarray(items, dtype=float).reshape(-1, 3).mean(axis=0)
+    distances = [float(np.linalg.norm(np.asarray(pocket["center"]) - centroid)) for pocket in pockets]
+    nearest = int(np.argmin(distances))
+    return pockets[nearest]["id"] if distances[nearest] <= POCKET_CENTER_MAX_A else None
+
+
+def check_pocket_constraint(
+    structure_path: StructureSource, ligand_chain: str, residues: list[tuple[str, int]], max_distance: float
+) -> list[dict]:
+    """Whether the predicted ligand pose honours a Boltz pocket constraint, residue by residue.
+
+    Each: {"residue": "A:113:ASP", "chain", "number", "name", "found", "min_distance_A", "max_distance_A",
+    "satisfied"}: the exact minimum heavy-atom distance to the ligand (3 decimals; `satisfied` compares the
+    unrounded value with `max_distance`). A residue absent from the structure has found False, name and
+    distance None, satisfied False.
+    """
+    records = residue_records(load_structure(structure_path))
+    ligand_coords = np.vstack([record.coords for record in chain_records(records, ligand_chain)])
+    by_key = {(record.chain, record.number): record for record in records if record.chain != ligand_chain}
+    checks = []
+    for chain, number in residues:
+        record = by_key.get((chain, int(number)))
+        distance = float(_distances(record.coords, ligand_coords).min()) if record else None
+        checks.append(
+            {
+                "residue": record.label if record else f"{chain}:{int(number)}",
+                "chain": chain,
+                "number": int(number),
+                "name": record.name if record else None,
+                "found": record is not None,
+                "min_distance_A": round(distance, 3) if distance is not None else None,
+                "max_distance_A": float(max_distance),
+                "satisfied": distance is not None and distance <= max_distance,
+            }
+        )
+    return checks
+
+
+def _contact(residue: ResidueRecord, distances: np.ndarray, ligand: _Ligand) -> dict:
+    return {
+        "residue": residue.label,
+        "chain": residue.chain,
+        "number": residue.number,
+        "name": residue.name,
+        "distance_A": round(float(distances.min()), 2),
+        "kinds": [kind for kind, found in zip(KINDS, _kinds(residue, distances, ligand), strict=True) if found],
+    }
+
+
+def _kinds(residue: ResidueRecord, distances: np.ndarray, ligand: _Ligand) -> tuple[bool, bool, bool, bool]:
+    names = [atom.name for atom in residue.atoms]
+    polar = np.array([a.element in _POLAR and not (residue.name == "PRO" and a.name == "N") for a in residue.atoms])
+    positive = np.array([name in _POSITIVE.get(residue.name, ()) for name in names])
+    negative = np.array([name in _NEGATIVE.get(residue.name, ()) for name in names])
+    greasy = residue.name in _HYDROPHOBIC_RESIDUES
+    side_carbons = np.array([greasy and a.element == "C" and a.name not in ("C", "CA") for a in residue.atoms])
+    return (
+        _any_within(distances, polar, ligand.polar, HYDROGEN_BOND_MAX_A),
+        _any_within(distances, positive, ligand.negative, SALT_BRIDGE_MAX_A)
+        or _any_within(distances, negative, ligand.positive, SALT_BRIDGE_MAX_A),
+        _any_within(distances, side_carbons, ligand.hydrophobic, HYDROPHOBIC_MAX_A),
+        any(_stacked(ring, other) for ring in _residue_rings(residue) for other in ligand.rings),
+    )
+
+
+def _any_within(distances: np.ndarray, rows: np.ndarray, columns: np.ndarray, limit: float) -> bool:
+    if not rows.any() or not columns.any():
+        return False
+    return bool((distances[np.ix_(rows, columns)] <= limit).any())
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2)
+
+
+def _residue_rings(residue: ResidueRecord) -> list[_Ring]:
+    positions = {atom.name: atom.xyz for atom in residue.atoms}
+    rings = []
+    for names in _RINGS.get(residue.name, ()):
+        if all(name in positions for name in names):
+            rings.append(_ring_geometry(np.array([positions[name] for name in names]))[0])
+    return rings
+
+
+def _ring_geometry(points: np.ndarray) -> tuple[_Ring, float]:
+    """The ring's centroid and unit normal (best-fit plane), and the largest atom distance from that plane."""
+    centroid = points.mean(axis=0)
+    normal = np.linalg.svd(points - centroid)[2][-1]
+    return _Ring(centroid, normal), float(np.abs((points - centroid) @ normal).max())
+
+
+def _stacked(a: _Ring, b: _Ring) -> bool:
+    between = b.centroid - a.centroid
+    if np.linalg.norm(between) > PI_STACKING_MAX_A:
+        return False
+    angle = np.degrees(np.arccos(min(abs(float(a.normal @ b.normal)), 1.0)))
+    offset = min(_offset(between, a.normal), _offset(-between, b.normal))
+    return (angle < 30.0 or angle > 60.0) and offset <= PI_OFFSET_MAX_A
+
+
+def _offset(between: np.ndarray, normal: np.ndarray) -> float:
+    """Distance from one centroid to the other's projection onto the first ring's plane."""
+    return float(np.linalg.norm(between - (between @ normal) * normal))
+
+
+class _Ligand:
+    """Ligand heavy atoms with bonds inferred from distances, and the atom roles the criteria need."""
+
+    def __init__(self, records: list[ResidueRecord]) -> None:
+        atoms = [atom for record in records for atom in record.atoms]
+        self.elements = [atom.element for atom in atoms]
+        self.coords = np.array([atom.xyz for atom in atoms], dtype=float).reshape(-1, 3)
+        self.lengths = _distances(self.coords, self.coords)
+        radii = np.array([gemmi.Element(element).covalent_r for element in self.elements])
+        bonded = self.lengths <= radii[:, None] + radii[None, :] + 0.4
+        np.fill_diagonal(bonded, False)
+        self.neighbours = [np.flatnonzero(row).tolist() for row in bonded]
+        self.rings, aromatic = _aromatic_rings(self.coords, self.neighbours, self.lengths)
+        self.polar = np.array([element in _POLAR for element in self.elements])
+        self.hydrophobic = np.array(
+            [e == "C" and not any(self.elements[j] in _POLAR for j in self.neighbours[i]) for i, e in self._items()]
+        )
+        self.positive = np.array([e == "N" and self._cationic(i, aromatic) for i, e in self._items()])
+        self.negative = np.array([e == "O" and self._anionic(i) for i, e in self._items()])
+
+    def _items(self) -> list[tuple[int, str]]:
+        return list(enumerate(self.elements))
+
+    def _cationic(self, index: int, aromatic: set[int]) -> bool:
+        neighbours = self.neighbours[index]
+        if index in aromatic:
+            return False
+        amine = all(self.elements[j] == "C" and self.lengths[index, j] >= 1.43 for j in neighbours)
+        return amine or any(self._amidine_carbon(j, aromatic) for j in neighbours)
+
+    def _amidine_carbon(self, index: int, aromatic: set[int]) -> bool:
+        around = [self.elements[j] for j in self.neighbours[index]]
+        return self.elements[index] == "C" and index not in aromatic and "O" not in around and around.count("N") >= 2
+
+    def _anionic(self, index: int) -> bool:
+        neighbours = self.neighbours[index]
+        if len(neighbours) != 1:
+            return False
+        centre = neighbours[0]
+        terminal_oxygens = [
+            j for j in self.neighbours[centre] if self.elements[j] == "O" and len(self.neighbours[j]) == 1
+        ]
+        if self.elements[centre] == "C":
+            return len(terminal_oxygens) == 2
+        oxygens = [j for j in self.neighbours[centre] if self.elements[j] == "O"]
+        return self.elements[centre] in ("P", "S") and len(oxygens) >= 3
+
+
+def _aromatic_rings(
+    coords: np.ndarray, neighbours: list[list[int]], lengths: np.ndarray
+) -> tuple[list[_Ring], set[int]]:
+    rings, atoms = [], set()
+    for cycle in _small_cycles(neighbours):
+        ring, deviation = _ring_geometry(coords[list(cycle)])
+        bonds = [lengths[cycle[i], cycle[i - 1]] for i in range(len(cycle))]
+        if deviation <= 0.12 and float(np.mean(bonds)) <= 1.44:
+            rings.append(ring)
+            atoms.update(cycle)
+    return rings, atoms
+
+
+def _small_cycles(neighbours: list[list[int]], sizes: tuple[int, ...] = (5, 6)) -> list[tuple[int, ...]]:
+    """Simple cycles of the given sizes, each once, as atom indices in ring order."""
+    found: dict[frozenset[int], tuple[int, ...]] = {}
+    longest = max(sizes)
+    for start in range(len(neighbours)):
+        # Only walk through atoms with a larger index than the start, so each cycle is found from its lowest atom.
+        stack = [(start, (start,))]
+        while stack:
+            node, path = stack.pop()
+            for nxt in neighbours[node]:
+                if nxt == start and len(path) in sizes:
+                    found.setdefault(frozenset(path), path)
+                elif nxt > start and nxt not in path and len(path) < longest:
+                    stack.append((nxt, (*path, nxt)))
+    return list(found.values())

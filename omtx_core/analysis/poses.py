@@ -1,0 +1,155 @@
+"""Predicted ligand poses from Boltz model CIFs as RDKit molecules and SDF, bond orders taken from the input SMILES."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import gemmi
+
+# One screen compound's pose: name, input SMILES, model CIF, ligand chain, and optionally SDF properties.
+PoseItem = tuple[str, str, str | Path, str] | tuple[str, str, str | Path, str, Mapping[str, Any] | None]
+
+
+class PoseError(ValueError):
+    """A predicted pose that cannot be matched to its input SMILES; the message is in the user's words."""
+
+
+def poses_to_sdf(items: Sequence[PoseItem]) -> tuple[str, list[str]]:
+    """One SDF record per matched pose; problems name each skipped pose and each changed stereocentre."""
+    from rdkit import Chem
+
+    buffer = io.StringIO()
+    problems: list[str] = []
+    with Chem.SDWriter(buffer) as writer:
+        for item in items:
+            name, smiles, structure_path, chain = item[:4]
+            props = item[4] if len(item) > 4 else None
+            try:
+                mol, warning = pose_molecule(smiles, structure_path, chain)
+            except PoseError as exc:
+                problems.append(f"{name}: pose skipped, {exc}")
+                continue
+            if warning:
+                problems.append(f"{name}: {warning}")
+            _set_props(mol, name, smiles, props)
+            writer.write(mol)
+    return buffer.getvalue(), problems
+
+
+def pose_molecule(smiles: str, structure_path: str | Path, chain: str = "L") -> tuple[Any, str | None]:
+    """The ligand of `chain` as posed in the CIF, with the template's bond orders and charges.
+
+    Returns the molecule (heavy atoms, one 3D conformer, stereo from the coordinates) and a warning
+    when the pose's stereochemistry differs from the SMILES (Boltz can invert a stereocentre).
+    """
+    from rdkit import Chem, rdBase
+    from rdkit.Chem import AllChem
+
+    template = _template(smiles)
+    pose = _pose_skeleton(structure_path, chain)
+    if pose.GetNumAtoms() != template.GetNumAtoms():
+        raise PoseError(
+            f"chain {chain} has {pose.GetNumAtoms()} heavy atoms in the model, the SMILES has {template.GetNumAtoms()}."
+        )
+    try:
+        # BlockLogs: symmetric groups (an isopropyl) make RDKit warn about several equal matches.
+        with rdBase.BlockLogs():
+            mol = AllChem.AssignBondOrdersFromTemplate(template, pose)
+            Chem.SanitizeMol(mol)
+    except (ValueError, RuntimeError) as exc:
+        raise PoseError(f"the bonds in the model do not match the SMILES ({_first_line(exc)}).") from None
+    Chem.AssignStereochemistryFrom3D(mol)
+    return mol, _stereo_warning(template, mol)
+
+
+def _template(smiles: str) -> Any:
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        raise PoseError("the SMILES cannot be read.")
+    # Boltz is given the largest fragment only (omtx_core.chem.parse_smiles), so match against that.
+    return max(Chem.GetMolFrags(mol, asMols=True), key=lambda m: m.GetNumHeavyAtoms())
+
+
+def _pose_skeleton(structure_path: str | Path, chain: str) -> Any:
+    """Heavy atoms of `chain` with coordinates and single bonds guessed from distances."""
+    from rdkit import Chem
+    from rdkit.Chem import rdDetermineBonds
+    from rdkit.Geometry import Point3D
+
+    atoms = ligand_atoms(structure_path, chain)
+    if not atoms:
+        raise PoseError(f"the model has no ligand atoms in chain {chain}.")
+    editable = Chem.RWMol()
+    conformer = Chem.Conformer(len(atoms))
+    for index, (element, position) in enumerate(atoms):
+        editable.AddAtom(Chem.Atom(element))
+        conformer.SetAtomPosition(index, Point3D(*position))
+    editable.AddConformer(conformer, assignId=True)
+    pose = editable.GetMol()
+    try:
+        rdDetermineBonds.DetermineConnectivity(pose)
+    except (ValueError, RuntimeError) as exc:
+        raise PoseError(f"the bonds of the pose cannot be worked out ({_first_line(exc)}).") from None
+    for atom in pose.GetAtoms():
+        # DetermineConnectivity marks atoms as carrying no implicit hydrogens; the CIF has none, so
+        # without this the template's hydrogens would come out as radicals.
+        atom.SetNoImplicit(False)
+    return pose
+
+
+def ligand_atoms(structure_path: str | Path, chain: str) -> list[tuple[int, tuple[float, float, float]]]:
+    """(atomic number, (x, y, z)) of every heavy atom of `chain` in the first model, in file order."""
+    structure = gemmi.read_structure(str(structure_path))
+    model = structure[0]
+    if model.find_chain(chain) is None:
+        return []
+    return [
+        (atom.element.atomic_number, (atom.pos.x, atom.pos.y, atom.pos.z))
+        for residue in model[chain]
+        for atom in residue
+        if not atom.is_hydrogen()
+    ]
+
+
+def _stereo_warning(template: Any, mol: Any) -> str | None:
+    """Name stereocentres whose CIP label in the pose differs from the one the SMILES specifies."""
+    from rdkit import Chem
+    from rdkit.Chem import rdCIPLabeler
+
+    if Chem.MolToSmiles(template) == Chem.MolToSmiles(mol):
+        return None
+    match = mol.GetSubstructMatch(template, useChirality=False)
+    rdCIPLabeler.AssignCIPLabels(template)
+    rdCIPLabeler.AssignCIPLabels(mol)
+    changed = [
+        f"atom {t_index + 1} ({template.GetAtomWithIdx(t_index).GetSymbol()}): "
+        f"{_cip(template, t_index)} in the SMILES, {_cip(mol, m_index)} in the pose"
+        for t_index, m_index in enumerate(match)
+        if _cip(template, t_index) != "unspecified" and _cip(template, t_index) != _cip(mol, m_index)
+    ]
+    if not changed:
+        return "the pose's stereochemistry (a double bond or centre) differs from the input SMILES."
+    return "the predicted pose inverts the stereochemistry of the input SMILES at " + "; ".join(changed) + "."
+
+
+def _cip(mol: Any, index: int) -> str:
+    atom = mol.GetAtomWithIdx(index)
+    return atom.GetProp("_CIPCode") if atom.HasProp("_CIPCode") else "unspecified"
+
+
+def _set_props(mol: Any, name: str, smiles: str, props: Mapping[str, Any] | None) -> None:
+    mol.SetProp("_Name", name)
+    mol.SetProp("name", name)
+    mol.SetProp("SMILES", smiles)
+    for key, value in (props or {}).items():
+        if value is not None:
+            mol.SetProp(str(key), f"{value:.6g}" if isinstance(value, float) else str(value))
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,230 @@
+"""Compound-screen analysis: one row per compound, ranking, hit calls, summary and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any, Literal
+
+import gemmi
+import numpy as np
+
+from omtx_core.analysis.poses import PoseError, pose_molecule, poses_to_sdf
+from omtx_core.boltz.results import KCAL_PER_LOG10_UNIT, BoltzPrediction, ModelResult
+
+__all__ = [
+    "CSV_COLUMNS",
+    "DESCRIPTOR_KEYS",
+    "POCKET_RADIUS",
+    "PREDICTION_KEYS",
+    "PoseError",
+    "compound_row",
+    "descriptors",
+    "is_hit",
+    "pose_molecule",
+    "pocket_plddt",
+    "poses_to_sdf",
+    "rank_compounds",
+    "rows_to_csv",
+    "screen_summary",
+]
+
+Status = Literal["done", "failed", "pending"]
+POCKET_RADIUS = 6.0  # Å from any ligand heavy atom: the usual first-shell pocket cut-off
+DESCRIPTOR_KEYS = (
+    "mw", "clogp", "hbd", "hba", "tpsa", "rotatable_bonds", "qed", "lipinski_violations", "heavy_atoms",
+)  # fmt: skip
+PREDICTION_KEYS = (
+    "binder_probability", "pic50", "ic50_nm", "delta_g_kcal_mol", "affinity_pred_value", "pic50_spread",
+    "ligand_iptm", "iptm", "confidence_score", "pocket_plddt", "ligand_efficiency",
+)  # fmt: skip
+CSV_COLUMNS = (
+    "rank", "name", "status", *PREDICTION_KEYS[:-1], *DESCRIPTOR_KEYS, "ligand_efficiency", "smiles", "failure",
+)  # fmt: skip
+# Rows that cannot be ranked go last in this order: finished without a score, failed, still waiting.
+_STATUS_ORDER = {"done": 0, "failed": 1, "pending": 2}
+
+
+def compound_row(
+    name: str, smiles: str, prediction: BoltzPrediction | None, failure: str | None = None
+) -> dict[str, Any]:
+    """Everything the screen table shows for one compound; prediction values are None until it is done."""
+    status: Status = "failed" if failure else "done" if prediction is not None else "pending"
+    row: dict[str, Any] = {"name": name, "smiles": smiles, "status": status, "failure": failure}
+    row.update(descriptors(smiles))
+    row.update(dict.fromkeys(PREDICTION_KEYS))
+    if status == "done" and prediction is not None:
+        row.update(_prediction_values(prediction))
+        row["ligand_efficiency"] = _ligand_efficiency(row["pic50"], row["heavy_atoms"])
+    return row
+
+
+def _prediction_values(prediction: BoltzPrediction) -> dict[str, Any]:
+    model = prediction.best
+    values: dict[str, Any] = {
+        "ligand_iptm": _round(model.ligand_iptm, 4),
+        "iptm": _round(model.iptm, 4),
+        "confidence_score": _round(model.confidence_score, 4),
+        "pocket_plddt": _round(pocket_plddt(prediction, model), 1),
+    }
+    affinity = prediction.affinity
+    if affinity is None:
+        return values
+    first, second = affinity.affinity_pred_value1, affinity.affinity_pred_value2
+    values.update(
+        binder_probability=_round(affinity.affinity_probability_binary, 4),
+        pic50=_round(affinity.pic50, 3),
+        ic50_nm=_significant(affinity.ic50_nm, 4),
+        delta_g_kcal_mol=_round(affinity.delta_g_kcal_mol, 2),
+        affinity_pred_value=_round(affinity.affinity_pred_value, 4),
+        # pIC50 = 6 − value, so the two heads' pIC50 spread equals their value spread.
+        pic50_spread=_round(abs(first - second), 3) if first is not None and second is not None else None,
+    )
+    return values
+
+
+def _ligand_efficiency(pic50: float | None, heavy_atoms: int | None) -> float | None:
+    """Binding free energy per heavy atom, kcal/mol: 1.364 × pIC50 / heavy atoms."""
+    if pic50 is None or not heavy_atoms:
+        return None
+    return _round(KCAL_PER_LOG10_UNIT * pic50 / heavy_atoms, 3)
+
+
+def pocket_plddt(prediction: BoltzPrediction, model: ModelResult | None = None) -> float | None:
+    """Mean pLDDT (0–100, CIF B-factors) of protein residues within 6 Å of the ligand's heavy atoms."""
+    model = model or prediction.best
+    ligands = [c.id for c in prediction.chains if c.type == "ligand"]
+    proteins = {c.id for c in prediction.chains if c.type == "protein"}
+    if not ligands or not proteins:
+        return None
+    ligand = "L" if "L" in ligands else ligands[0]  # the drug_discovery plan puts the compound in chain L
+    structure = gemmi.read_structure(str(model.structure_path))
+    first = structure[0]
+    if first.find_chain(ligand) is None:
+        return None
+    search = gemmi.NeighborSearch(first, structure.cell, POCKET_RADIUS).populate()
+    lining: dict[tuple[str, str], float] = {}
+    for residue in first[ligand]:
+        for atom in residue:
+            if atom.is_hydrogen():
+                continue
+            for mark in search.find_atoms(atom.pos, "\0", radius=POCKET_RADIUS):
+                cra = mark.to_cra(first)
+                if cra.chain.name in proteins:
+                    # Boltz writes the residue's token pLDDT on each of its atoms; average to be safe.
+                    key = (cra.chain.name, str(cra.residue.seqid))
+                    lining[key] = float(np.mean([a.b_iso for a in cra.residue]))
+    return float(np.mean(list(lining.values()))) if lining else None
+
+
+def descriptors(smiles: str) -> dict[str, Any]:
+    """RDKit descriptors of a SMILES (None values when it cannot be read); cached per SMILES."""
+    return dict(zip(DESCRIPTOR_KEYS, _descriptor_values(smiles), strict=True))
+
+
+@lru_cache(maxsize=20_000)  # one entry per library compound; the screen table is rebuilt on every refresh
+def _descriptor_values(smiles: str) -> tuple[Any, ...]:
+    from rdkit import Chem, rdBase
+    from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
+
+    with rdBase.BlockLogs():  # an unreadable SMILES already shows as a failed compound
+        mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return (None,) * len(DESCRIPTOR_KEYS)
+    mw, clogp = Descriptors.MolWt(mol), Crippen.MolLogP(mol)
+    hbd, hba = Lipinski.NumHDonors(mol), Lipinski.NumHAcceptors(mol)
+    violations = sum((mw > 500, clogp > 5, hbd > 5, hba > 10))  # Lipinski's rule of five
+    return (
+        _round(mw, 2),
+        _round(clogp, 2),
+        int(hbd),
+        int(hba),
+        _round(rdMolDescriptors.CalcTPSA(mol), 2),
+        int(Lipinski.NumRotatableBonds(mol)),
+        _round(QED.qed(mol), 3),
+        int(violations),
+        int(mol.GetNumHeavyAtoms()),
+    )
+
+
+def rank_compounds(rows: Iterable[dict[str, Any]], by: Literal["probability", "pic50"] = "probability") -> list[dict]:
+    """Rows in rank order, each a copy with a 1-based "rank"; never ordered by the raw affinity value.
+
+    by="probability" (hit discovery): binder probability, then pIC50; by="pic50" (lead optimisation):
+    pIC50 (higher is stronger), then probability. Rows without that score follow: done, failed, pending.
+    """
+    keys = {"probability": ("binder_probability", "pic50"), "pic50": ("pic50", "binder_probability")}
+    if by not in keys:
+        raise ValueError(f"Rank by 'probability' or 'pic50', not {by!r}.")
+    primary, secondary = keys[by]
+
+    def order(row: dict[str, Any]) -> tuple:
+        if row.get(primary) is None:
+            return (1, _STATUS_ORDER.get(row.get("status", ""), 3), 0.0, 0.0)
+        return (0, 0, -row[primary], -(row.get(secondary) if row.get(secondary) is not None else -math.inf))
+
+    ranked = sorted(rows, key=order)  # stable: ties keep the library's order
+    return [{**row, "rank": index} for index, row in enumerate(ranked, start=1)]
+
+
+def is_hit(row: dict[str, Any], threshold: float = 0.5) -> bool:
+    """A finished compound whose binder probability reaches the threshold."""
+    probability = row.get("binder_probability")
+    return row.get("status") == "done" and probability is not None and probability >= threshold
+
+
+def screen_summary(rows: Iterable[dict[str, Any]], *, hit_threshold: float = 0.5) -> dict[str, Any]:
+    """Counts, hits and the best compound (highest pIC50); hit_rate is hits over finished compounds."""
+    rows = list(rows)
+    done = [r for r in rows if r.get("status") == "done"]
+    scored = [r for r in done if r.get("pic50") is not None]
+    hits = sum(is_hit(r, hit_threshold) for r in rows)
+    best = max(scored, key=lambda r: r["pic50"], default=None)
+    return {
+        "n_compounds": len(rows),
+        "n_done": len(done),
+        "n_failed": sum(r.get("status") == "failed" for r in rows),
+        "n_pending": sum(r.get("status") == "pending" for r in rows),
+        "n_hits": hits,
+        "hit_rate": round(hits / len(done), 4) if done else None,
+        "best_pic50": best["pic50"] if best else None,
+        "median_pic50": round(statistics.median(r["pic50"] for r in scored), 3) if scored else None,
+        "best_compound": best["name"] if best else None,
+        "threshold": hit_threshold,
+    }
+
+
+def rows_to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """The screen as CSV: CSV_COLUMNS in order, rows by rank (ranked by probability when not yet ranked)."""
+    rows = list(rows)
+    if not all(r.get("rank") is not None for r in rows):
+        rows = rank_compounds(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in sorted(rows, key=lambda r: r["rank"]):
+        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"  # values are already rounded; this only drops float noise
+    return str(value)
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _significant(value: float, digits: int) -> float:
+    """Round to significant figures: IC50 spans pM to mM, so fixed decimals would lose the small ones."""
+    if value == 0 or not math.isfinite(value):
+        return float(value)
+    return round(float(value), digits - 1 - math.floor(math.log10(abs(value))))

@@ -1,0 +1,457 @@
+"""Import Boltz output made elsewhere (a ZIP, or a folder on this machine) as a completed job."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from omtx_core.boltz.outputs import parse_boltz_output
+from omtx_core.boltz.results import BoltzPrediction, shown
+from omtx_core.cache import input_hash
+from omtx_core.errors import BoltzOutputError, InputError, OmtxError
+from omtx_core.jobs.models import LOCAL_OWNER, Job, JobStatus, utcnow
+from omtx_core.jobs.results import CollectedResults, collect, job_summary, store_results
+from omtx_core.store.base import ArtifactStore, JobStore, check_artifact_key
+from omtx_core.tasks import task_model
+
+IMPORT_ENGINE = "import"
+IMPORT_HASH_PREFIX = "import:"  # never equal to a real SHA-256 hex digest, so find_completed cannot match it
+_CHUNK = 1 << 20
+_ZIP_HINT = "Zip the boltz_results_<name> folder from inside its parent folder (`zip -r out.zip boltz_results_x`)."
+_SIZE_HINT = "Zip only predictions/ and processed/records/ of the boltz_results folder (MSAs are not needed)."
+_COPY_HINT = "Copy the real files into the folder."
+_NAME_HINT = "Rename it using only letters, digits, '.', '_', '-' and '+'."
+_LIGAND_RESIDUE = re.compile(r"LIG\d*")  # Boltz's residue name for a ligand given as SMILES
+_CONFIDENCE_FILE = re.compile(r"confidence_(.+)_model_\d+\.json")
+_CHAIN_ID = re.compile(r"[A-Z0-9]{1,4}")
+
+
+class ImportRefused(OmtxError):
+    """An archive or folder that cannot be imported: unsafe, too large, damaged, or not Boltz output."""
+
+
+def import_boltz_results(
+    source: bytes | Path,
+    *,
+    store: JobStore,
+    artifacts: ArtifactStore,
+    owner: str = LOCAL_OWNER,
+    job_name: str | None = None,
+    max_bytes: int = 2 * 2**30,
+    clock: Callable[[], datetime] = utcnow,
+) -> Job:
+    """Store Boltz output (ZIP bytes, a ZIP file path, or a folder path) as a completed job and return it.
+
+    A ZIP is checked before anything is written: no absolute paths, `..`, links, special files or encrypted
+    members, and at most `max_bytes` expanded (declared sizes, then counted while extracting, as headers may
+    lie). The job gets the task `infer_input` picks, engine `import`, and an `import:` input hash so it is
+    never served as a cache hit for a real submission. Raises ImportRefused saying why.
+    """
+    with tempfile.TemporaryDirectory(prefix="omtx-import-") as tmp:
+        collected, origin = _collect_source(source, Path(tmp), max_bytes)
+        names = list(collected.predictions)
+        name = (job_name or "").strip() or _default_name(names)
+        task_type, normalised, notes = infer_input(collected.predictions[names[0]], name)
+        now = clock()
+        job = Job(
+            owner=owner, task_type=task_type, job_name=normalised["job_name"], input=normalised,
+            options=normalised.get("options", {}), input_hash=IMPORT_HASH_PREFIX + input_hash(task_type, normalised),
+            status=JobStatus.COMPLETED, created_at=now, updated_at=now, started_at=now, finished_at=now,
+            engine=IMPORT_ENGINE, progress_done=len(names), progress_total=len(names), result=job_summary(collected),
+        )  # fmt: skip
+        try:
+            job.artifacts = [*store_results(job.id, collected, artifacts), f"logs/{job.id}/engine.log"]
+            artifacts.put(job.artifacts[-1], _log_text(names, origin, task_type, notes, now).encode(), "text/plain")
+            return store.create(job)
+        except BaseException:  # never leave results behind without the job that owns them
+            for bucket in ("results", "logs"):
+                artifacts.delete_prefix(f"{bucket}/{job.id}/")
+            raise
+
+
+def _collect_source(source: bytes | Path, tmp: Path, max_bytes: int) -> tuple[CollectedResults, str]:
+    """Every prediction of the source, parsed as the worker does, and where they came from in words."""
+    root, origin = _unpack(source, tmp, max_bytes)
+    predictions = _find_predictions(root, tmp)
+    _check_files(predictions, max_bytes)
+    names = [prediction.name for prediction in predictions]
+    collected = collect(_result_dirs(predictions, tmp / "staged"), expected_runs=names, log="")
+    if collected.failures:
+        failure = next(iter(collected.failures.values()))
+        raise ImportRefused(failure["message"], failure["hint"])
+    return collected, origin
+
+
+# --- reading the source -----------------------------------------------------------------------------------
+
+
+def _unpack(source: bytes | Path, tmp: Path, max_bytes: int) -> tuple[Path, str]:
+    """The folder to search for Boltz output, and where it came from in words (for the job's log)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return _extract_zip(io.BytesIO(bytes(source)), tmp / "zip", max_bytes), "an uploaded ZIP"
+    path = Path(source).expanduser()
+    if path.is_file():
+        with path.open("rb") as handle:
+            return _extract_zip(handle, tmp / "zip", max_bytes), f"the ZIP file {path.name}"
+    if path.is_dir():
+        return path, f"the folder {path.name}"
+    raise ImportRefused(f"There is no file or folder {path}.", "Check the path on the machine running OMTX-Hub.")
+
+
+def _extract_zip(stream, dest: Path, max_bytes: int) -> Path:
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportRefused("The upload is not a ZIP archive.", _ZIP_HINT) from None
+    with archive:
+        members = _safe_members(archive, max_bytes)
+        written = 0
+        dest.mkdir(parents=True)
+        for info, path in members:
+            written = _extract_member(archive, info, dest / path, written, max_bytes)
+    return dest
+
+
+def _safe_members(archive: zipfile.ZipFile, max_bytes: int) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """Every member worth extracting, after refusing the whole archive for any unsafe one."""
+    members = []
+    for info in archive.infolist():
+        path = _member_path(info.filename)
+        _check_member_type(info)
+        if path is not None:
+            members.append((info, path))
+    declared = sum(info.file_size for info, _ in members)
+    if declared > max_bytes:
+        raise ImportRefused(f"The ZIP expands to {_size(declared)}, more than the {_size(max_bytes)} allowed.",
+                            _SIZE_HINT)  # fmt: skip
+    return members
+
+
+def _member_path(name: str) -> PurePosixPath | None:
+    """The relative path to extract a member to; None for Finder's metadata (`__MACOSX/`, `._*`)."""
+    unified = name.replace("\\", "/")  # ZIPs made on Windows may use backslashes
+    if unified.startswith("/") or re.match(r"[A-Za-z]:", unified):
+        raise ImportRefused(f"The ZIP holds {name!r}, an absolute path; it was refused for safety.", _ZIP_HINT)
+    parts = [part for part in unified.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ImportRefused(f"The ZIP holds {name!r}, which points outside the archive ('..'); it was refused "
+                            "for safety.", _ZIP_HINT)  # fmt: skip
+    if "\x00" in unified:
+        raise ImportRefused(f"The ZIP holds a member with a broken name ({name!r}).", _ZIP_HINT)
+    if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
+        return None
+    return PurePosixPath(*parts)
+
+
+def _check_member_type(info: zipfile.ZipInfo) -> None:
+    mode = info.external_attr >> 16  # Unix mode bits, when the archiver recorded them
+    kind = stat.S_IFMT(mode)
+    if stat.S_ISLNK(mode):
+        raise ImportRefused(f"The ZIP holds {info.filename!r}, a symbolic link; links are refused for safety.",
+                            "Zip the real files: `zip -r` without `--symlinks`.")  # fmt: skip
+    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+        raise ImportRefused(f"The ZIP holds {info.filename!r}, which is not a regular file or folder.", _ZIP_HINT)
+    if info.flag_bits & 0x1:
+        raise ImportRefused(f"The ZIP member {info.filename!r} is password-protected.", "Upload an unencrypted ZIP.")
+
+
+def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, written: int, limit: int) -> int:
+    """Write one member, counting real bytes: the declared sizes may lie."""
+    try:
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            return written
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(info) as src, target.open("wb") as out:
+            while chunk := src.read(_CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise ImportRefused(f"The ZIP expands to more than the {_size(limit)} allowed.", _SIZE_HINT)
+                out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ImportRefused(f"The ZIP is damaged at {info.filename!r} ({exc}).", "Create the ZIP again.") from None
+    except NotImplementedError:
+        raise ImportRefused(f"{info.filename!r} uses a compression method that cannot be read.",
+                            "Create the ZIP with ordinary (deflate) compression.") from None  # fmt: skip
+    except OSError as exc:  # e.g. one name used for both a file and a folder
+        raise ImportRefused(f"{info.filename!r} cannot be extracted ({exc.strerror}).", _ZIP_HINT) from None
+    return written
+
+
+def _find_predictions(root: Path, tmp: Path) -> list[BoltzPrediction]:
+    """Parse the Boltz output, stepping into a ZIP's single top folder (`my_run/boltz_results_x/...`)."""
+    folder = root
+    while (inner := _wrapper_child(folder)) is not None:
+        folder = inner
+    named = {m[1] for p in folder.iterdir() if (m := _CONFIDENCE_FILE.fullmatch(p.name))}
+    if folder == tmp / "zip" and len(named) == 1:  # a ZIP of one prediction's files: name the folder after them
+        (tmp / "unzipped").mkdir()
+        folder = folder.rename(tmp / "unzipped" / named.pop())
+    try:
+        return parse_boltz_output(folder)
+    except BoltzOutputError as exc:
+        message = exc.message  # paths inside the ZIP are shown relative to it, never as this machine's temp folder
+        for shown_as in (str((tmp / "zip").resolve()), str(tmp / "zip"), f"{tmp.name}/zip"):
+            message = message.replace(shown_as + "/", "").replace(shown_as, "The ZIP")
+        raise ImportRefused(message, exc.hint) from None
+
+
+def _wrapper_child(folder: Path) -> Path | None:
+    """The only entry of a folder that merely wraps the output (not `predictions/` nor `boltz_results_*/`)."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(entries) != 1 or not entries[0].is_dir() or entries[0].name == "predictions":
+        return None
+    return None if entries[0].name.startswith("boltz_results_") else entries[0]
+
+
+def _check_files(predictions: list[BoltzPrediction], max_bytes: int) -> None:
+    """Files to store must be plain (a folder source is not checked like a ZIP), fit the limit, have key-safe names."""
+    total = 0
+    for path in (path for prediction in predictions for path in _stored_paths(prediction)):
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            raise ImportRefused(f"{shown(path)} is a link or special file; it was refused for safety.", _COPY_HINT)
+        try:
+            check_artifact_key(f"results/job/boltz_results/x/{path.parent.name}/{path.name}")
+        except ValueError:
+            raise ImportRefused(f"{shown(path)} has a name the job store cannot hold.", _NAME_HINT) from None
+        total += path.stat().st_size if path.is_file() else 0
+    if total > max_bytes:
+        message = f"The predictions hold {_size(total)}, more than the {_size(max_bytes)} allowed."
+        raise ImportRefused(message, _SIZE_HINT)
+
+
+def _stored_paths(prediction: BoltzPrediction) -> list[Path]:
+    """What `store_results` will read: the prediction folder's files and its processed record, if any."""
+    record = prediction.folder.parent.parent / "processed" / "records" / f"{prediction.name}.json"
+    return [*prediction.folder.iterdir(), *([record] if record.exists() or record.is_symlink() else [])]
+
+
+def _result_dirs(predictions: list[BoltzPrediction], staging: Path) -> list[Path]:
+    """Folders laid out as `<dir>/predictions/<name>/`, as `collect` expects; bare prediction folders are copied."""
+    if all(p.folder.parent.name == "predictions" for p in predictions):
+        return sorted({p.folder.parent.parent for p in predictions})
+    for prediction in predictions:
+        shutil.copytree(prediction.folder, staging / "predictions" / prediction.name)
+    return [staging]
+
+
+# --- the task input --------------------------------------------------------------------------------------
+
+
+def infer_input(prediction: BoltzPrediction, job_name: str) -> tuple[str, dict[str, Any], list[str]]:
+    """The registered task and a valid normalised input that describe a prediction, plus notes on what was lost.
+
+    One protein + one ligand, with affinity → protein_ligand_binding; one protein alone → protein_structure;
+    anything else → protein_complex (every chain, with its chain id). A ligand is its CCD code (the residue
+    name) or, for Boltz's `LIG*` residues, a SMILES recovered from the coordinates (`smiles_from_coordinates`);
+    when that fails the input falls back to the polymer chains only, and a note says so. Polymer sequences come
+    from the structure's residues (modified residues as their parent's letter). A multi-prediction import is
+    described by its first prediction; options only carry the number of models as `diffusion_samples`.
+    """
+    import gemmi
+
+    structure = gemmi.read_structure(str(prediction.best.structure_path))
+    model = structure[0]
+    polymers = [(c, _sequence(model.find_chain(c.id))) for c in prediction.chains if c.type != "ligand"]
+    ligands = [(c, _ligand_spec(model.find_chain(c.id))) for c in prediction.chains if c.type == "ligand"]
+    notes = [f"The ligand in chain {c.id} could not be read as a molecule; the input lists the polymer chains only."
+             for c, spec in ligands if spec is None]  # fmt: skip
+    options = {"diffusion_samples": min(max(len(prediction.models), 1), 25)}
+    problems = []
+    for task, data in _candidates(prediction, polymers, ligands):
+        try:
+            validated = task_model(task).model_validate({**data, "job_name": job_name, "options": options},
+                                                        context={"warnings": []})  # fmt: skip
+        except ValidationError as exc:
+            problems.append(str(InputError.from_pydantic(exc)))
+            continue
+        return task, validated.model_dump(mode="json"), notes
+    raise ImportRefused(f"No OMTX-Hub task matches prediction {prediction.name}: {'; '.join(problems)}",
+                        "Import predictions of proteins, with or without DNA, RNA and ligands.")  # fmt: skip
+
+
+def _candidates(prediction: BoltzPrediction, polymers, ligands) -> Iterator[tuple[str, dict[str, Any]]]:
+    proteins = [sequence for chain, sequence in polymers if chain.type == "protein"]
+    single = len(polymers) == 1 and len(proteins) == 1
+    if all(spec is not None for _, spec in ligands):
+        if single and len(ligands) == 1 and prediction.affinity is not None:
+            ((key, value),) = ligands[0][1].items()  # {"smiles": …} or {"ccd": …}
+            yield "protein_ligand_binding", {"protein_sequence": proteins[0], f"ligand_{key}": value}
+        elif single and not ligands:
+            yield "protein_structure", {"protein_sequence": proteins[0]}
+        else:
+            yield "protein_complex", {"chains": _complex_chains(polymers, ligands)}
+    if ligands:  # the fallback: what can always be described, the polymers
+        if single:
+            yield "protein_structure", {"protein_sequence": proteins[0]}
+        else:
+            yield "protein_complex", {"chains": _complex_chains(polymers, [])}
+
+
+def _complex_chains(polymers, ligands) -> list[dict[str, Any]]:
+    chains = [{"id": c.id, "type": c.type, "sequence": sequence} for c, sequence in polymers]
+    chains += [{"id": c.id, "type": "ligand", **spec} for c, spec in ligands if spec is not None]
+    ids = [chain["id"] for chain in chains]
+    if len(set(ids)) != len(ids) or not all(_CHAIN_ID.fullmatch(i) for i in ids):
+        for chain in chains:  # ids the task cannot hold: let it assign A, B, C…
+            chain.pop("id")
+    return chains
+
+
+def _sequence(chain) -> str:
+    import gemmi
+
+    def letter(name: str) -> str:
+        info = gemmi.find_tabulated_residue(name)
+        return info.one_letter_code.upper() if info is not None and info.one_letter_code.strip() else "X"
+
+    return "".join(letter(residue.name) for residue in chain) if chain is not None else ""
+
+
+def _ligand_spec(chain) -> dict[str, str] | None:
+    if chain is None or len(chain) != 1:
+        return None  # a ligand spread over several residues has no single CCD code or SMILES here
+    residue = chain[0]
+    if not _LIGAND_RESIDUE.fullmatch(residue.name):
+        return {"ccd": residue.name}
+    smiles = smiles_from_coordinates([(a.element.name, a.pos.tolist()) for a in residue if not a.is_hydrogen()])
+    return {"smiles": smiles} if smiles else None
+
+
+# --- a SMILES from heavy-atom coordinates ---------------------------------------------------------------
+
+_VALENCE = {"C": 4, "N": 3, "O": 2, "S": 2, "P": 3, "B": 3, "F": 1, "Cl": 1, "Br": 1, "I": 1}
+_RADIUS = {"C": 0.76, "N": 0.71, "O": 0.66, "S": 1.05, "P": 1.07, "B": 0.84}  # single-bond covalent radii, Å
+_SINGLE_BOND = {frozenset("NO"): 1.43}  # where the radii sum is too short for the real single bond
+
+
+def smiles_from_coordinates(atoms: list[tuple[str, list[float]]]) -> str | None:
+    """A SMILES for heavy atoms at 3D positions, or None when RDKit cannot settle the bond orders.
+
+    Boltz writes no hydrogens and no bonds, and rdDetermineBonds needs the hydrogens: so each atom gets the
+    hydrogens its geometry implies (planar 5/6-rings are aromatic; short bonds are double or triple), and an
+    NH on aromatic ring nitrogens is tried where the bond orders do not close otherwise. The result is the
+    neutral form (formal charges only where none fits, as in nitro groups), one tautomer, with the carbon
+    stereo centres of the predicted pose, which may differ from what was submitted to Boltz.
+    """
+    from rdkit import Chem, RDLogger
+    from rdkit.Chem import rdDetermineBonds
+
+    RDLogger.DisableLog("rdApp.*")  # failed attempts are expected; their messages would only be noise
+    try:
+        xyz = f"{len(atoms)}\n\n" + "".join(f"{e} {x:.4f} {y:.4f} {z:.4f}\n" for e, (x, y, z) in atoms)
+        mol = Chem.MolFromXYZBlock(xyz)
+        rdDetermineBonds.DetermineConnectivity(mol)
+        hydrogens, ring_nitrogens = _implied_hydrogens(mol)
+        extras = list(itertools.chain.from_iterable(itertools.combinations(ring_nitrogens, k) for k in range(3)))
+        # Neutral bonding first; formal charges (nitro, N-oxides) only when no neutral structure closes.
+        for charged, extra in itertools.product((False, True), extras):
+            found = _with_bond_orders(mol, [h + (i in extra) for i, h in enumerate(hydrogens)], charged)
+            if found:
+                return found
+    except Exception:  # RDKit raises many unrelated types; any of them means "could not recover"
+        return None
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+    return None
+
+
+def _implied_hydrogens(mol) -> tuple[list[int], list[int]]:
+    import numpy as np
+    from rdkit import Chem
+
+    pos = mol.GetConformer().GetPositions()
+    flat: set[int] = set()
+    for ring in map(list, Chem.GetSymmSSSR(mol)):
+        if len(ring) not in (5, 6) or any(mol.GetAtomWithIdx(i).GetDegree() > 3 for i in ring):
+            continue
+        centred = pos[ring] - pos[ring].mean(axis=0)
+        if np.abs(centred @ np.linalg.svd(centred)[2][2]).max() < 0.15:  # every atom within 0.15 Å of the plane
+            flat.update(ring)
+
+    def unsaturation(atom) -> int:
+        if atom.GetDegree() >= 4:
+            return 0
+        if atom.GetIdx() in flat:
+            return 1
+        return max((_bond_unsaturation(bond, pos) for bond in atom.GetBonds()), default=0)
+
+    hydrogens = [max(0, _VALENCE.get(a.GetSymbol(), 0) - a.GetDegree() - unsaturation(a)) for a in mol.GetAtoms()]
+    # An aromatic N with two ring neighbours may carry an H (pyrrole, pyridone) or not (pyridine).
+    ring_nitrogens = [i for i in sorted(flat) if mol.GetAtomWithIdx(i).GetSymbol() == "N"
+                      and mol.GetAtomWithIdx(i).GetDegree() == 2]  # fmt: skip
+    return hydrogens, ring_nitrogens[:6]
+
+
+def _bond_unsaturation(bond, pos) -> int:
+    """0, 1 or 2 extra bonds, from how much shorter the bond is than a single bond of the two elements."""
+    import numpy as np
+
+    a, b = bond.GetBeginAtom(), bond.GetEndAtom()
+    pair = frozenset((a.GetSymbol(), b.GetSymbol()))
+    single = _SINGLE_BOND.get(pair, _RADIUS.get(a.GetSymbol(), 0.8) + _RADIUS.get(b.GetSymbol(), 0.8))
+    shorter = single - float(np.linalg.norm(pos[a.GetIdx()] - pos[b.GetIdx()]))
+    return 2 if shorter > 0.27 else 1 if shorter > 0.15 else 0
+
+
+def _with_bond_orders(mol, hydrogens: list[int], charged: bool) -> str | None:
+    from rdkit import Chem
+    from rdkit.Chem import rdDetermineBonds
+
+    editable = Chem.RWMol(mol)
+    conformer = editable.GetConformer()
+    for index, count in enumerate(hydrogens):
+        for _ in range(count):
+            h = editable.AddAtom(Chem.Atom(1))
+            editable.AddBond(index, h, Chem.BondType.SINGLE)
+            conformer.SetAtomPosition(h, conformer.GetAtomPosition(index))  # only connectivity matters here
+    full = editable.GetMol()
+    try:
+        rdDetermineBonds.DetermineBondOrders(full, charge=0, allowChargedFragments=charged, embedChiral=False)
+        heavy = Chem.RemoveHs(full)
+    except Exception:  # this hydrogen guess does not close: the caller tries the next one
+        return None
+    if any(atom.GetNumRadicalElectrons() for atom in heavy.GetAtoms()):
+        return None
+    Chem.AssignStereochemistryFrom3D(heavy)  # heavy atoms keep their coordinates: stereo as predicted
+    for atom in heavy.GetAtoms():
+        if atom.GetSymbol() != "C":  # a phosphate's "stereo" is an artefact of where its H was put
+            atom.SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    return Chem.MolToSmiles(heavy)
+
+
+# --- small helpers ---------------------------------------------------------------------------------------
+
+
+def _default_name(names: list[str]) -> str:
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return f"Imported: {names[0]}{more}"[:200]
+
+
+def _log_text(names: list[str], origin: str, task: str, notes: list[str], now: datetime) -> str:
+    listed = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
+    lines = [
+        f"Imported {len(names)} Boltz prediction(s) from {origin} on {now:%Y-%m-%d %H:%M} UTC: {listed}.",
+        f"OMTX-Hub did not run this job: its input ({task}) and options were inferred from the structure.",
+        *notes,
+    ]
+    return "".join(f"[omtx] {line}\n" for line in lines)
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"

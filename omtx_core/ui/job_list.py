@@ -1,0 +1,87 @@
+"""The job history table and what can be done with the selected jobs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from omtx_core.jobs import service
+from omtx_core.jobs.models import Job
+from omtx_core.ui.errors import show_error
+from omtx_core.ui.job_view import STATUS_BADGES, task_title
+from omtx_core.ui.resources import runtime
+
+STATUS_ICONS = {"Queued": "⏳", "Running": "🔄", "Completed": "✅", "Failed": "❌", "Cancelled": "⛔"}
+
+
+def key_metric(job: Job) -> str:
+    """The one number a scientist scans a list for: best pIC50, else best confidence, else the failure."""
+    if job.error is not None:
+        return job.error.message[:80]
+    runs = (job.result or {}).get("runs", {})
+    pic50 = [r["pic50"] for r in runs.values() if r.get("pic50") is not None]
+    if pic50:
+        return f"best pIC50 {max(pic50):.2f}"
+    scores = [r["confidence_score"] for r in runs.values() if r.get("confidence_score") is not None]
+    return f"confidence {max(scores):.3f}" if scores else ""
+
+
+def _row(job: Job) -> dict:
+    label = STATUS_BADGES[job.status][0]
+    duration = job.duration_s
+    return {
+        "Name": job.job_name,
+        "Task": task_title(job),
+        "Status": f"{STATUS_ICONS[label]} {label}" + (" (cached)" if job.cache_hit else ""),
+        "Created": job.created_at.strftime("%Y-%m-%d %H:%M"),
+        "Duration": "" if duration is None else f"{duration / 60:.1f} min",
+        "Progress": f"{job.progress_done}/{job.progress_total}",
+        "Key result": key_metric(job),
+    }
+
+
+def table(jobs: list[Job]) -> list[Job]:
+    """Show the jobs; return the ones the user selected."""
+    event = st.dataframe(
+        [_row(job) for job in jobs],
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="multi-row",
+        key="jobs.table",
+    )
+    return [jobs[i] for i in event.selection.rows]
+
+
+def actions(selected: list[Job]) -> None:
+    if not selected:
+        st.caption("Select rows to open, cancel, re-run, delete or download jobs.")
+        return
+    store, artifacts = runtime().store, runtime().artifacts
+    open_col, cancel_col, rerun_col, delete_col, zip_col = st.columns(5)
+    try:
+        if len(selected) == 1 and open_col.button("Open", type="primary", key="jobs.open"):
+            st.switch_page("pages/job.py", query_params={"job": selected[0].id})
+        if cancel_col.button("Cancel", key="jobs.cancel"):
+            for job in selected:
+                service.cancel(job.id, store=store)
+            st.rerun()
+        if rerun_col.button("Re-run", key="jobs.rerun"):
+            for job in selected:
+                service.rerun(job.id, store=store)
+            st.rerun()
+        if delete_col.button("Delete", key="jobs.delete"):
+            for job in selected:
+                service.delete(job.id, store=store, artifacts=artifacts)
+            st.rerun()
+        from omtx_core.jobs.export import jobs_zip
+
+        zip_col.download_button(
+            "ZIP",
+            data=lambda: jobs_zip(selected, artifacts),
+            file_name="omtx-jobs.zip",
+            mime="application/zip",
+            key="jobs.zip",
+            on_click="ignore",
+        )
+    except Exception as exc:
+        show_error(exc)

@@ -1,0 +1,116 @@
+"""The job page around the results: header, live status while it runs, failure and cancel notices, actions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from omtx_core.jobs import service
+from omtx_core.jobs.models import Job, JobStatus
+from omtx_core.tasks import TASKS
+from omtx_core.ui.errors import show_error
+from omtx_core.ui.resources import runtime
+
+STATUS_BADGES = {
+    JobStatus.PENDING: ("Queued", "gray"),
+    JobStatus.RUNNING: ("Running", "blue"),
+    JobStatus.COMPLETED: ("Completed", "green"),
+    JobStatus.FAILED: ("Failed", "red"),
+    JobStatus.CANCELLED: ("Cancelled", "orange"),
+}
+REFRESH_S = 2.0
+
+
+def task_title(job: Job) -> str:
+    return TASKS[job.task_type].title if job.task_type in TASKS else job.task_type
+
+
+def header(job: Job) -> None:
+    label, colour = STATUS_BADGES[job.status]
+    st.title(job.job_name)
+    cached = " · :violet-badge[Cached result]" if job.cache_hit else ""
+    st.markdown(f":{colour}-badge[{label}] · {task_title(job)} · job `{job.id}`{cached}")
+
+
+def live_status(job_id: str) -> None:
+    """Progress of a queued or running job, refreshed in place; the page reruns when the job ends."""
+
+    @st.fragment(run_every=REFRESH_S)
+    def _progress() -> None:
+        job = runtime().store.get(job_id)
+        if job is None or job.status.is_terminal:
+            st.rerun()
+        total = max(job.progress_total, 1)
+        text = f"{job.progress_done} of {job.progress_total} Boltz run(s) finished"
+        st.progress(job.progress_done / total, text=text if job.status == JobStatus.RUNNING else "Waiting in the queue")
+        if job.status == JobStatus.PENDING and (problem := runtime().engine_problem):
+            st.warning(problem)
+        log = _log_tail(job)
+        if log:
+            with st.expander("Engine log (live)", expanded=job.status == JobStatus.RUNNING):
+                st.code(log, language="text")
+
+    _progress()
+
+
+def _log_tail(job: Job, lines: int = 40) -> str:
+    key = f"logs/{job.id}/engine.log"
+    artifacts = runtime().artifacts
+    if not artifacts.exists(key):
+        return ""
+    return "\n".join(artifacts.get(key).decode(errors="replace").splitlines()[-lines:])
+
+
+def failure_notice(job: Job) -> None:
+    if job.status == JobStatus.FAILED and job.error is not None:
+        st.error(f"**This job failed.** {job.error.message}")
+        if job.error.details:
+            with st.expander("Details"):
+                st.code(job.error.details, language="text")
+    elif job.status == JobStatus.CANCELLED:
+        when = f" at {job.finished_at:%Y-%m-%d %H:%M} UTC" if job.finished_at else ""
+        st.info(f"This job was cancelled{when}. Re-run it to start again.")
+
+
+def actions(job: Job) -> None:
+    """Cancel, re-run, delete, and the whole job as a ZIP."""
+    cancel, rerun, delete, download = st.columns(4)
+    store, artifacts = runtime().store, runtime().artifacts
+    try:
+        if not job.status.is_terminal and cancel.button("Cancel job", key="job.cancel"):
+            service.cancel(job.id, store=store)
+            st.rerun()
+        if rerun.button("Re-run", key="job.rerun", help="A new job with the same input (the result cache is skipped)."):
+            new = service.rerun(job.id, store=store).job
+            st.switch_page("pages/job.py", query_params={"job": new.id})
+        if delete.button("Delete", key="job.delete", help="Removes the job and its files."):
+            service.delete(job.id, store=store, artifacts=artifacts)
+            st.switch_page("pages/jobs.py")
+        if job.status.is_terminal:
+            from omtx_core.jobs.export import job_zip
+
+            download.download_button(
+                "Job ZIP",
+                data=lambda: job_zip(job, artifacts),
+                file_name=f"{job.id}.zip",
+                mime="application/zip",
+                key="job.zip",
+            )
+    except Exception as exc:
+        show_error(exc)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading results…")
+def _predictions(results_job_id: str, _job: Job) -> dict:
+    """Parsed predictions of a job's results (downloaded once per process into the cache folder)."""
+    from omtx_core.boltz.outputs import parse_boltz_output
+    from omtx_core.jobs.export import materialize
+
+    rt = runtime()
+    folder = materialize(_job, rt.artifacts, rt.settings.data_dir / "cache")
+    return {p.name: p for p in parse_boltz_output(folder)}
+
+
+def load_results(job: Job) -> tuple[dict, dict]:
+    """(result document, predictions by run name) of a completed job; a cache hit reads its source's."""
+    document = service.result_document(job, artifacts=runtime().artifacts)
+    return document, _predictions(job.results_job_id, job)

@@ -1,0 +1,203 @@
+"""Views of multi-run jobs: each variant against the wild type, and the ranked compound table of a screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from omtx_core.boltz.results import BoltzPrediction
+from omtx_core.jobs.models import Job
+from omtx_core.ui import result_tabs
+
+WILDTYPE_RUN = "wildtype"
+
+
+def variants(rows: list[dict[str, Any]], predictions: dict[str, BoltzPrediction]) -> None:
+    st.dataframe([_variant_row(row) for row in rows], hide_index=True)
+    done = [row for row in rows if "failure" not in row]
+    if not done:
+        return
+    chosen = st.selectbox("Variant", [row["name"] for row in done], key="variants.choice")
+    row = next(r for r in done if r["name"] == chosen)
+    st.info(row["note"])
+    st.plotly_chart(_change_figure(row), key="variants.change")
+    wildtype, variant = predictions.get(WILDTYPE_RUN), predictions.get(row["run"])
+    if wildtype is not None and variant is not None:
+        from omtx_core.analysis.variants import superposed_cif
+
+        st.caption("Wild type coloured by pLDDT; the variant superposed in grey; mutated residues highlighted.")
+        overlay = superposed_cif(wildtype.best.structure_path, variant.best.structure_path)
+        sites = {row["mutations"]: [("A", site["position"]) for site in row["site_deviation"]]}
+        result_tabs.structure(wildtype, "variants.3d", highlight=sites, overlay=overlay)
+
+
+def _variant_row(row: dict[str, Any]) -> dict[str, Any]:
+    if "failure" in row:
+        return {"Variant": row["name"], "Mutations": row["mutations"], "Note": row["failure"]}
+    sites = row.get("site_deviation") or []
+    changes = [abs(x) for x in row.get("per_residue_plddt_change") or [] if x is not None]
+    return {
+        "Variant": row["name"],
+        "Mutations": row["mutations"],
+        "TM-score": row["tm_score"],
+        "RMSD (Å)": row["rmsd_A"],
+        "Max deviation near sites (Å)": max((s["max_A"] for s in sites), default=None),
+        "Mean |ΔpLDDT|": round(sum(changes) / len(changes), 2) if changes else None,
+        "ΔpIC50": row.get("delta_pic50"),
+        "Δ binder probability": row.get("delta_binder_probability"),
+        "Within noise": row.get("below_noise"),
+    }
+
+
+def _change_figure(row: dict[str, Any]) -> go.Figure:
+    numbers = row["residue_numbers"]
+    figure = go.Figure()
+    figure.add_scatter(x=numbers, y=row["per_residue_deviation_A"], name="Cα deviation (Å)")
+    figure.add_scatter(x=numbers, y=row["per_residue_plddt_change"], name="ΔpLDDT (variant − wild type)", yaxis="y2")
+    for site in row.get("site_deviation") or []:
+        figure.add_vline(x=site["position"], line_dash="dot", annotation_text=site["mutation"])
+    figure.update_layout(
+        xaxis_title="Residue",
+        yaxis_title="Cα deviation (Å)",
+        height=360,
+        yaxis2={"title": "ΔpLDDT", "overlaying": "y", "side": "right"},
+        legend={"orientation": "h", "y": 1.15},
+        margin={"t": 40},
+    )
+    return figure
+
+
+def compounds(job: Job, analysis: dict[str, Any], predictions: dict[str, BoltzPrediction]) -> None:
+    from omtx_core.analysis.screening import is_hit, rank_compounds, screen_summary
+
+    by, threshold, hits_only = _controls()
+    rows = rank_compounds(analysis["rows"], by=by)
+    summary = screen_summary(rows, hit_threshold=threshold)
+    _summary_metrics(summary)
+    shown = [r for r in rows if is_hit(r, threshold)] if hits_only else rows
+    event = st.dataframe(
+        [_compound_row(r, threshold) for r in shown],
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="compounds.table",
+    )
+    st.plotly_chart(_scatter(rows, threshold), key="compounds.scatter")
+    _downloads(job, rows, predictions)
+    if event.selection.rows:
+        row = shown[event.selection.rows[0]]
+        if row["run"] in predictions:
+            st.markdown(f"**Predicted pose of {row['name']}**")
+            result_tabs.structure(predictions[row["run"]], "compounds.3d")
+    else:
+        st.caption("Select a row to see its predicted pose.")
+
+
+def _controls() -> tuple[str, float, bool]:
+    left, middle, right = st.columns([2, 2, 1])
+    by = left.radio(
+        "Rank by",
+        ["probability", "pic50"],
+        horizontal=True,
+        key="compounds.by",
+        format_func={"probability": "Binder probability (hit finding)", "pic50": "pIC50 (lead optimisation)"}.get,
+    )
+    threshold = middle.slider("Hit threshold (binder probability)", 0.0, 1.0, 0.5, 0.05, key="compounds.threshold")
+    hits_only = right.checkbox("Hits only", key="compounds.hits")
+    return by, threshold, hits_only
+
+
+def _summary_metrics(summary: dict[str, Any]) -> None:
+    columns = st.columns(4)
+    columns[0].metric("Hits", f"{summary['n_hits']} / {summary['n_done']}")
+    rate = summary["hit_rate"]
+    columns[1].metric("Hit rate", "—" if rate is None else f"{rate:.0%}")
+    columns[2].metric("Best pIC50", _num(summary["best_pic50"]), help=summary.get("best_compound") or None)
+    columns[3].metric("Median pIC50", _num(summary["median_pic50"]))
+    if summary["n_failed"]:
+        st.warning(f"{summary['n_failed']} compound(s) have no prediction; their rows say why.")
+
+
+def _compound_row(row: dict[str, Any], threshold: float) -> dict[str, Any]:
+    hit = row.get("binder_probability") is not None and row["binder_probability"] >= threshold
+    return {
+        "Rank": row["rank"],
+        "Name": row["name"],
+        "Hit": hit,
+        "Binder probability": row["binder_probability"],
+        "pIC50": row["pic50"],
+        "IC50 (nM)": row["ic50_nm"],
+        "Ligand ipTM": row["ligand_iptm"],
+        "Pocket pLDDT": row["pocket_plddt"],
+        "MW": row["mw"],
+        "cLogP": row["clogp"],
+        "QED": row["qed"],
+        "LE": row["ligand_efficiency"],
+        "Status": row["failure"] or row["status"],
+        "SMILES": row["smiles"],
+    }
+
+
+def _scatter(rows: list[dict[str, Any]], threshold: float) -> go.Figure:
+    done = [r for r in rows if r.get("pic50") is not None]
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[r["pic50"] for r in done],
+        y=[r["binder_probability"] for r in done],
+        mode="markers",
+        text=[r["name"] for r in done],
+        hovertemplate="%{text}<br>pIC50 %{x:.2f}<br>probability %{y:.3f}<extra></extra>",
+        marker={"color": ["#2a9d8f" if r["binder_probability"] >= threshold else "#9aa5b1" for r in done]},
+    )
+    figure.add_hline(y=threshold, line_dash="dot", annotation_text="hit threshold")
+    figure.update_layout(
+        xaxis_title="pIC50 (higher is stronger)",
+        yaxis_title="Binder probability",
+        yaxis_range=[0, 1.02],
+        height=380,
+        margin={"t": 20},
+    )
+    return figure
+
+
+def _downloads(job: Job, rows: list[dict[str, Any]], predictions: dict[str, BoltzPrediction]) -> None:
+    from omtx_core.analysis.poses import poses_to_sdf
+    from omtx_core.analysis.screening import rows_to_csv
+
+    def sdf() -> str:
+        items = [
+            (
+                r["name"],
+                r["smiles"],
+                predictions[r["run"]].best.structure_path,
+                "L",
+                {"pIC50": r["pic50"], "binder_probability": r["binder_probability"]},
+            )
+            for r in rows
+            if r["run"] in predictions
+        ]
+        return poses_to_sdf(items)[0]
+
+    csv_col, sdf_col = st.columns(2)
+    csv_col.download_button(
+        "Ranked table (CSV)",
+        rows_to_csv(rows),
+        file_name=f"{job.id}-compounds.csv",
+        mime="text/csv",
+        key="compounds.csv",
+        on_click="ignore",
+    )
+    sdf_col.download_button(
+        "Poses with bond orders (SDF)",
+        data=sdf,
+        file_name=f"{job.id}-poses.sdf",
+        mime="chemical/x-mdl-sdfile",
+        key="compounds.sdf",
+        on_click="ignore",
+    )
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"

@@ -1,0 +1,99 @@
+"""The job page renders every tab for completed fixture-backed jobs of each task, and failed and cancelled jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from omtx_core.config import get_settings
+from omtx_core.jobs import service
+from omtx_core.jobs.worker import Worker, WorkerTiming
+from omtx_core.store.local_artifacts import LocalArtifactStore
+from omtx_core.store.sqlite import SqliteJobStore
+from tests.engines import FixtureEngine
+from tests.examples import ASPIRIN, CARAZOLOL
+from tests.jobs.test_task_analysis import b2ar
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+INPUTS = {
+    "protein_ligand_binding": {"protein_sequence": b2ar(), "ligand_smiles": CARAZOLOL, "pocket_residues": [113]},
+    "protein_structure": {"protein_sequence": b2ar()},
+    "protein_complex": {"chains": [{"type": "protein", "sequence": b2ar()}, {"type": "ligand", "smiles": CARAZOLOL}]},
+    "binding_site_prediction": {"protein_sequence": b2ar(), "ligand_smiles": CARAZOLOL},
+    "variant_comparison": {"wildtype_sequence": b2ar(), "variants": [{"mutations": "D113A"}]},
+    "drug_discovery": {"protein_sequence": b2ar(), "compounds": [{"name": "carazolol", "smiles": CARAZOLOL},
+                                                                  {"name": "aspirin", "smiles": ASPIRIN}]},
+}  # fmt: skip
+TASK_TABS = {
+    "protein_ligand_binding": {"Affinity", "Contacts"},
+    "protein_structure": set(),
+    "protein_complex": {"Interfaces"},
+    "binding_site_prediction": {"Pockets", "Contacts"},
+    "variant_comparison": {"Variants"},
+    "drug_discovery": {"Affinity", "Compounds"},
+}
+
+
+@pytest.fixture
+def stores(app_data_dir):
+    settings = get_settings()
+    return SqliteJobStore(settings.database_path), LocalArtifactStore(settings.artifacts_dir), settings
+
+
+def finished_job(stores, task: str, engine: FixtureEngine | None = None):
+    store, artifacts, settings = stores
+    job = service.submit(task, INPUTS[task], store=store).job
+    Worker(store, artifacts, engine or FixtureEngine(), settings, timing=WorkerTiming(poll_s=0.01)).run_once()
+    return store.get(job.id)
+
+
+def open_job(job_id: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("pages/job.py")
+    at.query_params["job"] = job_id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("task", list(INPUTS))
+def test_completed_job_renders_every_tab(stores, task):
+    job = finished_job(stores, task)
+    at = open_job(job.id)
+    labels = {tab.label for tab in at.tabs}
+    assert {"Overview", "Confidence", "Structure", "Parameters", "Logs"} | TASK_TABS[task] <= labels, labels
+    assert not at.error, [e.value for e in at.error]
+    assert at.get("iframe"), "the 3D viewer is missing"
+    srcdoc = at.get("iframe")[0].proto.srcdoc
+    assert "$3Dmolpromise" in srcdoc and "data_model" in srcdoc.replace("\\n", "\n")
+    assert any(m.label == "Confidence score" for m in at.metric)
+
+
+def test_binding_job_shows_lab_units_and_pocket_check(stores):
+    at = open_job(finished_job(stores, "protein_ligand_binding").id)
+    values = {m.label: m.value for m in at.metric}
+    assert values["pIC50"] == "10.07" and values["Binder probability"] == "1.00" and "nM" in values["IC50"]
+    assert any("within the requested distance" in s.value for s in at.success)
+
+
+def test_failed_job_shows_the_reason(stores):
+    job = finished_job(stores, "protein_structure", FixtureEngine(fail_message="Boltz exited with status 1: boom"))
+    at = open_job(job.id)
+    assert "This job failed" in at.error[0].value and "boom" in at.error[0].value
+    assert {tab.label for tab in at.tabs} == {"Parameters", "Logs"}
+
+
+def test_cancelled_job_says_so(stores):
+    store = stores[0]
+    job = service.submit("protein_structure", INPUTS["protein_structure"], store=store).job
+    service.cancel(job.id, store=store)
+    at = open_job(job.id)
+    assert "cancelled" in at.info[0].value and "Cancelled" in at.markdown[0].value
+
+
+def test_unknown_job_is_a_plain_error(stores):
+    at = open_job("0123456789abcdef")
+    assert "no job" in at.error[0].value.lower()
