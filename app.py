@@ -20,6 +20,7 @@ home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=Tr
 tasks = [st.Page(f"pages/{task_id}.py", title=model.title, icon=ICONS[task_id]) for task_id, model in TASKS.items()]
 jobs = st.Page("pages/jobs.py", title="Jobs", icon=":material/list_alt:")
 job = st.Page("pages/job.py", title="Job results", icon=":material/analytics:")
-page = st.navigation({"OMTX-Hub": [home, jobs, job], "Tasks": tasks})
+importer = st.Page("pages/import_results.py", title="Import results", icon=":material/upload_file:")
+page = st.navigation({"OMTX-Hub": [home, jobs, job, importer], "Tasks": tasks})
 sidebar_status()
 page.run()

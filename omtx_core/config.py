@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     boltz_accelerator: Literal["auto", "gpu", "cpu"] = Field(
         default="auto", description="Where the local engine runs Boltz: auto uses the GPU when nvidia-smi finds one."
     )
+    import_max_mb: int = Field(
+        default=2048, ge=1, description="Largest Boltz output (expanded, in MB) the app accepts for import."
+    )
     worker_poll_s: float = Field(
         default=2.0, ge=0.05, le=60, description="Seconds between a worker's looks at its engine and the queue."
     )

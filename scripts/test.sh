@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up and run every test (extra args go to pytest).
+# Set up and run every test: system packages (when missing), the virtual environment, lint, then pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system_packages.sh
 bash scripts/setup.sh --dev
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"

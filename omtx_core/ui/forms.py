@@ -11,10 +11,12 @@ import streamlit as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from omtx_core.boltz.estimate import estimate
 from omtx_core.boltz.options import PredictionOptions
+from omtx_core.cache import MsaCache, input_hash
 from omtx_core.errors import InputError, Problem
 from omtx_core.jobs import service
-from omtx_core.jobs.models import Job
+from omtx_core.jobs.models import LOCAL_OWNER, Job
 from omtx_core.tasks import ValidatedInput, validate_task_input
 from omtx_core.ui.errors import field_label, problem_line, show_error
 from omtx_core.ui.resources import runtime
@@ -83,19 +85,27 @@ def optional(text: str | None) -> str | None:
 
 def sequence_input(prefix: str, model: type[BaseModel], name: str, label: str | None = None) -> str:
     return st.text_area(
-        label or field_label(name), key=key(prefix, name), help=help_of(model, name), height=130,
+        label or field_label(name),
+        key=key(prefix, name),
+        help=help_of(model, name),
+        height=130,
         placeholder=">my_protein\nMKTAYIAKQRQISFVKSHFSRQ…",
-    )  # fmt: skip
+    )
 
 
 def ligand_inputs(prefix: str, model: type[BaseModel], caption: str) -> tuple[str | None, str | None]:
     """SMILES and CCD code side by side; returns them with empty fields as None."""
     st.markdown(f"**Ligand** · {caption}")
     left, right = st.columns([3, 1])
-    smiles = left.text_input(field_label("ligand_smiles"), key=key(prefix, "ligand_smiles"),
-                             help=help_of(model, "ligand_smiles"), placeholder="CC(=O)Oc1ccccc1C(=O)O")  # fmt: skip
-    ccd = right.text_input(field_label("ligand_ccd"), key=key(prefix, "ligand_ccd"),
-                           help=help_of(model, "ligand_ccd"), placeholder="ATP")  # fmt: skip
+    smiles = left.text_input(
+        field_label("ligand_smiles"),
+        key=key(prefix, "ligand_smiles"),
+        help=help_of(model, "ligand_smiles"),
+        placeholder="CC(=O)Oc1ccccc1C(=O)O",
+    )
+    ccd = right.text_input(
+        field_label("ligand_ccd"), key=key(prefix, "ligand_ccd"), help=help_of(model, "ligand_ccd"), placeholder="ATP"
+    )
     return optional(smiles), optional(ccd)
 
 
@@ -110,8 +120,9 @@ def parse_residue_numbers(text: str | None, field: str = "pocket_residues") -> l
         return None
     bad = next((token for token in tokens if not token.isdigit()), None)
     if bad is not None:
-        raise InputError.single(field, f"{bad!r} is not a residue number.",
-                                "Give residue numbers separated by commas, e.g. 45, 46, 89.")  # fmt: skip
+        raise InputError.single(
+            field, f"{bad!r} is not a residue number.", "Give residue numbers separated by commas, e.g. 45, 46, 89."
+        )
     return [int(token) for token in tokens]
 
 
@@ -136,8 +147,16 @@ def _option_widget(widget_key: str, name: str, field: FieldInfo) -> Any:
     if kind is float:
         low, high = (None if low is None else float(low)), (None if high is None else float(high))
     step = 1 if kind is int else 0.1
-    return st.number_input(label, min_value=low, max_value=high, value=field.default, step=step,
-                           help=field.description, key=widget_key, placeholder="Boltz default")  # fmt: skip
+    return st.number_input(
+        label,
+        min_value=low,
+        max_value=high,
+        value=field.default,
+        step=step,
+        help=field.description,
+        key=widget_key,
+        placeholder="Boltz default",
+    )
 
 
 def _value_type(annotation: Any) -> type:
@@ -176,8 +195,10 @@ def plan_task(task_id: str, build: Callable[[], dict[str, Any]], *, submit: bool
 def show_submission(job: Job) -> None:
     """Say what happened to the job just submitted, in plain words."""
     if job.cache_hit:
-        st.success(f"**{job.job_name}** has the same input as an earlier job, so its results were reused at once "
-                   f"(no GPU time). Job id `{job.id}`.")  # fmt: skip
+        st.success(
+            f"**{job.job_name}** has the same input as an earlier job, so its results were reused at once "
+            f"(no GPU time). Job id `{job.id}`."
+        )
     else:
         st.success(f"**{job.job_name}** was submitted and is queued. Job id `{job.id}`.")
         if problem := runtime().engine_problem:
@@ -195,16 +216,50 @@ def show_plan(validated: ValidatedInput, *, submitted: bool = False) -> None:
     show_warnings(validated.warnings)
     plan, options = validated.plan, validated.input.options
     st.subheader("Pre-flight check")
-    runs, tokens, msas = st.columns(3)
+    cached = _cached_msa_count(plan)
+    gpu = estimate(plan, cached_msas=cached)
+    runs, tokens, msas, minutes = st.columns(4)
     runs.metric("Boltz runs", f"{len(plan.runs):,}")
     tokens.metric("Largest run", f"{plan.max_tokens:,} tokens", help="Residues plus ligand heavy atoms.")
-    msas.metric("Protein MSAs", f"{len(plan.shared_proteins):,}" if options.use_msa_server else "off")
+    msas.metric(
+        "Protein MSAs",
+        f"{len(plan.shared_proteins):,}" if options.use_msa_server else "off",
+        help=f"{cached} already cached" if cached else None,
+    )
+    minutes.metric(
+        "Estimated GPU time",
+        f"≈ {gpu.total_minutes:.0f} min" if gpu.total_minutes >= 1 else "< 1 min",
+        help=f"{gpu.calls} model load(s), {gpu.msa_s / 60:.1f} min of MSA requests, "
+        f"{gpu.inference_s / 60:.1f} min of inference on a data-centre GPU; a CPU is far slower.",
+    )
+    _cache_note(validated)
     st.markdown(_msa_lines(plan.shared_proteins, options.use_msa_server))
     _show_runs(plan.runs)
     with st.expander("Normalised input (JSON)"):
         st.json(validated.input.model_dump(mode="json"), expanded=2)
     if not submitted:
         st.info(_NOT_SUBMITTED)
+
+
+def _cached_msa_count(plan) -> int:
+    try:
+        return len(MsaCache(runtime().artifacts).lookup(set(plan.shared_proteins)))
+    except Exception:  # the estimate is a courtesy: never block planning on the store
+        return 0
+
+
+def _cache_note(validated: ValidatedInput) -> None:
+    """Say so when identical input was already computed: Submit will reuse it at once."""
+    digest = input_hash(validated.task_id, validated.input.model_dump(mode="json"))
+    try:
+        earlier = runtime().store.find_completed(digest, LOCAL_OWNER)
+    except Exception:
+        return
+    if earlier is not None:
+        st.info(
+            f"Identical input was already computed in **{earlier.job_name}**: Submit reuses its results at once "
+            "(no GPU time)."
+        )
 
 
 def _msa_lines(shared: dict[str, tuple[str, ...]], use_msa_server: bool) -> str:
@@ -215,8 +270,9 @@ def _msa_lines(shared: dict[str, tuple[str, ...]], use_msa_server: bool) -> str:
         listed = ", ".join(names[:_MAX_NAMES_LISTED])
         more = f" and {len(names) - _MAX_NAMES_LISTED:,} more" if len(names) > _MAX_NAMES_LISTED else ""
         runs = "run" if len(names) == 1 else f"all {len(names):,} runs"
-        lines.append(f"- One MSA for the {len(sequence):,}-residue protein `{sequence[:10]}…`, "
-                     f"used by {runs}: {listed}{more}")  # fmt: skip
+        lines.append(
+            f"- One MSA for the {len(sequence):,}-residue protein `{sequence[:10]}…`, used by {runs}: {listed}{more}"
+        )
     return "\n".join(lines) or "No protein chains, so no MSA is needed."
 
 

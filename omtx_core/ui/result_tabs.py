@@ -40,6 +40,16 @@ def overview(job: Job, document: dict[str, Any], prediction: BoltzPrediction | N
         st.warning(f"Run **{run}** produced no result: {failure['message']} {failure.get('hint', '')}")
     if job.cache_hit:
         st.info(f"Identical input to job `{job.results_from}`: its results were reused (no GPU time).")
+    from omtx_core.jobs.export import metrics_csv
+
+    st.download_button(
+        "Metrics (CSV)",
+        metrics_csv(job, document),
+        file_name=f"{job.id}-metrics.csv",
+        mime="text/csv",
+        key="overview.csv",
+        on_click="ignore",
+    )
 
 
 def _timing(job: Job) -> None:
