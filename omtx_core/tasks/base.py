@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from omtx_core.boltz.inputs import Chain
 from omtx_core.boltz.options import PredictionOptions
@@ -52,6 +52,20 @@ class TaskInput(BaseModel):
     def analyse(self, plan: Plan, predictions: dict[str, Any], failures: dict[str, dict]) -> dict[str, Any]:
         """The task's own analysis of its predictions (run name → BoltzPrediction), stored with the results."""
         return {}
+
+
+class LigandFields(BaseModel):
+    """Validation of the `ligand_smiles` / `ligand_ccd` pair that several tasks declare (each with its own help)."""
+
+    @field_validator("ligand_smiles", check_fields=False)
+    @classmethod
+    def _smiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return smiles(value, info)
+
+    @field_validator("ligand_ccd", check_fields=False)
+    @classmethod
+    def _ccd(cls, value: str | None) -> str | None:
+        return ccd(value)
 
 
 def warn(info: ValidationInfo | None, field: str, message: str) -> None:

@@ -11,7 +11,7 @@ from omtx_core.boltz.plan import BoltzRun, Plan
 from omtx_core.tasks import base
 
 
-class BindingSitePredictionInput(base.TaskInput):
+class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
     """A protein sequence and an optional ligand to co-fold."""
 
     task_id: ClassVar[str] = "binding_site_prediction"
@@ -26,16 +26,6 @@ class BindingSitePredictionInput(base.TaskInput):
     @classmethod
     def _protein(cls, value: str, info: ValidationInfo) -> str:
         return base.protein(value, info)
-
-    @field_validator("ligand_smiles")
-    @classmethod
-    def _smiles(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return base.smiles(value, info)
-
-    @field_validator("ligand_ccd")
-    @classmethod
-    def _ccd(cls, value: str | None) -> str | None:
-        return base.ccd(value)
 
     @model_validator(mode="after")
     def _check(self) -> BindingSitePredictionInput:

@@ -12,7 +12,7 @@ from omtx_core.errors import FieldProblem
 from omtx_core.tasks import base
 
 
-class ProteinLigandBindingInput(base.TaskInput):
+class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
     """A protein sequence, one ligand (SMILES or CCD code) and optional pocket residues."""
 
     task_id: ClassVar[str] = "protein_ligand_binding"
@@ -34,16 +34,6 @@ class ProteinLigandBindingInput(base.TaskInput):
     @classmethod
     def _protein(cls, value: str, info: ValidationInfo) -> str:
         return base.protein(value, info)
-
-    @field_validator("ligand_smiles")
-    @classmethod
-    def _smiles(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return base.smiles(value, info)
-
-    @field_validator("ligand_ccd")
-    @classmethod
-    def _ccd(cls, value: str | None) -> str | None:
-        return base.ccd(value)
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> ProteinLigandBindingInput:

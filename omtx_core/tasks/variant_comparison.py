@@ -38,7 +38,7 @@ class Variant(BaseModel):
         return self.sequence if self.sequence is not None else apply_mutations(wildtype, self.mutation_list(wildtype))
 
 
-class VariantComparisonInput(base.TaskInput):
+class VariantComparisonInput(base.LigandFields, base.TaskInput):
     """The wild type, the variants and an optional ligand for Δ affinity."""
 
     task_id: ClassVar[str] = "variant_comparison"
@@ -54,16 +54,6 @@ class VariantComparisonInput(base.TaskInput):
     @classmethod
     def _protein(cls, value: str, info: ValidationInfo) -> str:
         return base.protein(value, info, minimum=10)
-
-    @field_validator("ligand_smiles")
-    @classmethod
-    def _smiles(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return base.smiles(value, info)
-
-    @field_validator("ligand_ccd")
-    @classmethod
-    def _ccd(cls, value: str | None) -> str | None:
-        return base.ccd(value)
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> VariantComparisonInput:
