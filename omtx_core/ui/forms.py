@@ -89,7 +89,7 @@ def sequence_input(prefix: str, model: type[BaseModel], name: str, label: str | 
         key=key(prefix, name),
         help=help_of(model, name),
         height=130,
-        placeholder=">my_protein\nMKTAYIAKQRQISFVKSHFSRQ…",
+        placeholder="e.g. >my_protein\nMKTAYIAKQRQISFVKSHFSRQ…",
     )
 
 
@@ -101,10 +101,13 @@ def ligand_inputs(prefix: str, model: type[BaseModel], caption: str) -> tuple[st
         field_label("ligand_smiles"),
         key=key(prefix, "ligand_smiles"),
         help=help_of(model, "ligand_smiles"),
-        placeholder="CC(=O)Oc1ccccc1C(=O)O",
+        placeholder="e.g. CC(=O)Oc1ccccc1C(=O)O (aspirin)",
     )
     ccd = right.text_input(
-        field_label("ligand_ccd"), key=key(prefix, "ligand_ccd"), help=help_of(model, "ligand_ccd"), placeholder="ATP"
+        field_label("ligand_ccd"),
+        key=key(prefix, "ligand_ccd"),
+        help=help_of(model, "ligand_ccd"),
+        placeholder="e.g. ATP",
     )
     return optional(smiles), optional(ccd)
 

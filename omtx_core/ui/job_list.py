@@ -10,8 +10,6 @@ from omtx_core.ui.errors import show_error
 from omtx_core.ui.job_view import STATUS_BADGES, task_title
 from omtx_core.ui.resources import runtime
 
-STATUS_ICONS = {"Queued": "⏳", "Running": "🔄", "Completed": "✅", "Failed": "❌", "Cancelled": "⛔"}
-
 
 def key_metric(job: Job) -> str:
     """The one number a scientist scans a list for: best pIC50, else best confidence, else the failure."""
@@ -31,12 +29,18 @@ def _row(job: Job) -> dict:
     return {
         "Name": job.job_name,
         "Task": task_title(job),
-        "Status": f"{STATUS_ICONS[label]} {label}" + (" (cached)" if job.cache_hit else ""),
+        "Status": label + (" (cached)" if job.cache_hit else ""),
         "Created": job.created_at.strftime("%Y-%m-%d %H:%M"),
-        "Duration": "" if duration is None else f"{duration / 60:.1f} min",
+        "Duration": _duration(duration),
         "Progress": f"{job.progress_done}/{job.progress_total}",
         "Key result": key_metric(job),
     }
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
 
 
 def table(jobs: list[Job]) -> list[Job]:

@@ -72,29 +72,25 @@ def failure_notice(job: Job) -> None:
 
 
 def actions(job: Job) -> None:
-    """Cancel, re-run, delete, and the whole job as a ZIP."""
-    cancel, rerun, delete, download = st.columns(4)
+    """Cancel (while it can run), re-run, delete, and the whole job as a ZIP, side by side."""
     store, artifacts = runtime().store, runtime().artifacts
     try:
-        if not job.status.is_terminal and cancel.button("Cancel job", key="job.cancel"):
-            service.cancel(job.id, store=store)
-            st.rerun()
-        if rerun.button("Re-run", key="job.rerun", help="A new job with the same input (the result cache is skipped)."):
-            new = service.rerun(job.id, store=store).job
-            st.switch_page("pages/job.py", query_params={"job": new.id})
-        if delete.button("Delete", key="job.delete", help="Removes the job and its files."):
-            service.delete(job.id, store=store, artifacts=artifacts)
-            st.switch_page("pages/jobs.py")
-        if job.status.is_terminal:
-            from omtx_core.jobs.export import job_zip
+        with st.container(horizontal=True):
+            if not job.status.is_terminal and st.button("Cancel job", key="job.cancel"):
+                service.cancel(job.id, store=store)
+                st.rerun()
+            if st.button(
+                "Re-run", key="job.rerun", help="A new job with the same input (the result cache is skipped)."
+            ):
+                st.switch_page("pages/job.py", query_params={"job": service.rerun(job.id, store=store).job.id})
+            if st.button("Delete", key="job.delete", help="Removes the job and its files."):
+                service.delete(job.id, store=store, artifacts=artifacts)
+                st.switch_page("pages/jobs.py")
+            if job.status.is_terminal:
+                from omtx_core.jobs.export import job_zip
 
-            download.download_button(
-                "Job ZIP",
-                data=lambda: job_zip(job, artifacts),
-                file_name=f"{job.id}.zip",
-                mime="application/zip",
-                key="job.zip",
-            )
+                st.download_button("Job ZIP", data=lambda: job_zip(job, artifacts), file_name=f"{job.id}.zip",
+                                   mime="application/zip", key="job.zip", on_click="ignore")  # fmt: skip
     except Exception as exc:
         show_error(exc)
 

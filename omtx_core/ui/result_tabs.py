@@ -32,6 +32,8 @@ def overview(job: Job, document: dict[str, Any], prediction: BoltzPrediction | N
         columns[1].metric("pTM", _fmt(best.ptm), help="Predicted TM-score of the whole complex; 0–1.")
         columns[2].metric("ipTM", _fmt(best.iptm), help="Interface pTM; 0 for a single chain.")
         columns[3].metric("Mean pLDDT", _fmt(best.plddt_mean * 100, 1), help="0–100; above 70 is confident.")
+        if prediction.affinity is not None:
+            _affinity_headline(prediction.affinity)
         chains = ", ".join(f"{c.id} ({c.type}, {c.length})" for c in prediction.chains)
         st.caption(f"Chains: {chains}. {len(prediction.models)} model(s), ranked by confidence.")
     _timing(job)
@@ -50,6 +52,14 @@ def overview(job: Job, document: dict[str, Any], prediction: BoltzPrediction | N
         key="overview.csv",
         on_click="ignore",
     )
+
+
+def _affinity_headline(result) -> None:
+    columns = st.columns(4)
+    columns[0].metric("Binder probability", f"{result.affinity_probability_binary:.2f}")
+    columns[1].metric("pIC50", f"{result.pic50:.2f}")
+    columns[2].metric("IC50", _ic50(result.ic50_nm))
+    columns[3].metric("ΔG", f"{result.delta_g_kcal_mol:.1f} kcal/mol")
 
 
 def _timing(job: Job) -> None:
@@ -158,7 +168,7 @@ def logs(job: Job) -> None:
         st.info("No engine log was recorded for this job.")
         return
     text = artifacts.get(key).decode(errors="replace")
-    st.code("\n".join(text.splitlines()[-400:]), language="text")
+    st.code("\n".join(text.splitlines()[-400:]), language="text", wrap_lines=True)
     st.download_button(
         "Download the whole log",
         text,

@@ -49,6 +49,10 @@ OVERLAY_COLOUR = "#7F7F7F"
 LEGEND_HEIGHT = 64  # pixels below the canvas: room for the legend's two rows
 
 
+LIGAND_SCHEME = "magentaCarbon"
+LIGAND_CARBON = "#FF00FF"
+
+
 def plddt_band(value: float) -> PlddtBand:
     """The confidence band of one pLDDT value on the 0–100 scale (CIF B-factor, npz × 100)."""
     return next(band for band in PLDDT_BANDS if value > band.above)
@@ -95,10 +99,14 @@ def plddt_legend_html() -> str:
     return _legend_row("pLDDT:", ((band.colour, band.label) for band in PLDDT_BANDS))
 
 
-def _legend_html(colour_by: ColourBy, chains: Sequence[str], highlight: Highlight, overlay: bool) -> str:
+def _legend_html(
+    colour_by: ColourBy, chains: Sequence[str], highlight: Highlight, overlay: bool, has_ligand: bool = False
+) -> str:
     rows = [plddt_legend_html() if colour_by == "plddt" else _legend_row(
         "Chains:", ((chain_colour(i), letter) for i, letter in enumerate(chains)))]  # fmt: skip
     extra = [(HIGHLIGHT_COLOURS[i % len(HIGHLIGHT_COLOURS)], label) for i, label in enumerate(highlight)]
+    if colour_by == "plddt" and has_ligand:
+        extra.insert(0, (LIGAND_CARBON, "Ligand (magenta carbons)"))
     if overlay:
         extra.append((OVERLAY_COLOUR, "Superposed structure"))
     if extra:
@@ -175,19 +183,15 @@ def _style_polymers_by_chain(view: py3Dmol.view, chains: Sequence[str]) -> None:
 
 
 def _style_ligands(view: py3Dmol.view, residues: Sequence[_Residue], colour_by: ColourBy, chains: list[str]) -> None:
+    """Ligands as ball-and-stick, coloured by element with magenta carbons in pLDDT mode so a ligand never
+    disappears into a cartoon of its own band colour (its per-atom pLDDT is in the Confidence tab)."""
     for residue in (r for r in residues if r.ligand):
         where = {"model": 0, "chain": residue.chain, "resi": residue.number}
         if colour_by == "chain":
             view.setStyle(where, {"stick": {"color": chain_colour(chains.index(residue.chain))}})
             continue
-        # Ligand pLDDT is per atom (one Boltz token per heavy atom), so colour atom by atom.
-        by_colour: dict[str, list[str]] = defaultdict(list)
-        for name, b_factor in residue.atoms:
-            by_colour[plddt_band(b_factor).colour].append(name)
-        for colour, names in by_colour.items():
-            # Ball-and-stick so a buried ligand stands out from cartoon of the same band colour.
-            view.setStyle(where | {"atom": names}, {"stick": {"color": colour, "radius": 0.22},
-                                                    "sphere": {"color": colour, "scale": 0.28}})  # fmt: skip
+        view.setStyle(where, {"stick": {"colorscheme": LIGAND_SCHEME, "radius": 0.25},
+                              "sphere": {"colorscheme": LIGAND_SCHEME, "scale": 0.3}})  # fmt: skip
 
 
 def _add_highlights(view: py3Dmol.view, highlight: Highlight) -> None:
@@ -261,7 +265,8 @@ def structure_view_html(
         _add_overlay(view, overlay, fmt)
     view.zoomTo({"model": 0})
     head = f"<script>{script}</script>\n{PROMISE_SCRIPT}\n" if script else ""
-    body = _script_safe(view.write_html()) + _legend_html(color_by, chains, highlight, bool(overlay))
+    has_ligand = any(r.ligand for r in residues)
+    body = _script_safe(view.write_html()) + _legend_html(color_by, chains, highlight, bool(overlay), has_ligand)
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         "<style>html,body{margin:0;padding:0;background:#fff;}</style>\n"

@@ -66,8 +66,9 @@ def test_plddt_colours_and_legend(carazolol):
     assert plddt_legend_html() in html
     for label in ("Very high (&gt; 90)", "Confident (70–90)", "Low (50–70)", "Very low (&lt; 50)"):
         assert label in html
-    # The ligand is drawn as sticks, atom by atom in its band colour (carazolol's atoms are all > 90).
-    assert re.search(r'"chain": "L", "resi": 1, "atom": \[[^\]]*"C39"[^\]]*\]\},\{"stick": \{"color": "#0053D6"', calls)
+    # The ligand stands out from the cartoon: ball-and-stick with magenta carbons, named in the legend.
+    assert '"chain": "L", "resi": 1},{"stick": {"colorscheme": "magentaCarbon"' in calls
+    assert "Ligand (magenta carbons)" in html
 
 
 def test_plddt_bands_follow_alphafold():
@@ -127,7 +128,7 @@ def test_pdb_input_is_read():
     calls = js_calls(structure_view_html(pdb, "pdb"))
     assert '"chain": "A", "resi": [1]},{"cartoon": {"color": "#0053D6"}' in calls
     assert '"chain": "A", "resi": [2]},{"cartoon": {"color": "#FF7D45"}' in calls
-    assert '"chain": "L", "resi": 1, "atom": ["C1"]},{"stick": {"color": "#65CBF3"' in calls
+    assert '"chain": "L", "resi": 1},{"stick": {"colorscheme": "magentaCarbon"' in calls
 
 
 def test_structure_text_cannot_close_the_script():
