@@ -75,6 +75,11 @@ _BLANK_JS = """(paint) => {
 # ---- helpers -------------------------------------------------------------------------------------
 
 
+# Every example names its job, so a filled job-name box means the Example rerun has landed.
+_FORM_FILLED_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] input[type="text"]'))
+  .some(box => box.getAttribute('aria-label') === 'Job name (optional)' && box.value.trim().length > 0)"""
+
+
 def wait_idle(page, timeout_ms: int = 45_000) -> None:
     """Wait for the Streamlit app to be drawn and to have finished its script run."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
@@ -133,6 +138,8 @@ def download(page, label: str | re.Pattern) -> tuple[str, bytes]:
 def submit_example(page, app, task: str) -> None:
     goto(page, app, task)
     click_button(page, "Example")
+    page.wait_for_function(_FORM_FILLED_JS, timeout=45_000, polling=100)
+    wait_idle(page)
     page.get_by_role("button", name="Submit job", exact=True).click()
 
 
@@ -267,9 +274,12 @@ TASK_SHOTS = {task: number for number, task in enumerate(TASKS, start=12)}
 def test_task_page_plans_its_example_without_errors(page, app, screenshots, task):
     goto(page, app, task)
     click_button(page, "Example")
+    # A click during the Example rerun can be dropped on a busy machine: wait until the form is filled.
+    page.wait_for_function(_FORM_FILLED_JS, timeout=45_000, polling=100)
+    wait_idle(page)
     click_button(page, "Check and plan")
     main = page.locator('[data-testid="stMain"]')
-    main.get_by_text("Pre-flight check", exact=True).wait_for()
+    main.get_by_text("Pre-flight check", exact=True).wait_for(timeout=60_000)
     assert_no_exception(page, f"{task} after Check and plan")
     shoot(page, screenshots, f"{TASK_SHOTS[task]:02d}-{task}-planned")
 
