@@ -84,13 +84,30 @@ def optional(text: str | None) -> str | None:
 
 
 def sequence_input(prefix: str, model: type[BaseModel], name: str, label: str | None = None) -> str:
-    return st.text_area(
+    """A sequence box (FASTA accepted), and below it a FASTA upload that fills the box."""
+    widget_key = key(prefix, name)
+    text = st.text_area(
         label or field_label(name),
-        key=key(prefix, name),
+        key=widget_key,
         help=help_of(model, name),
         height=130,
         placeholder="e.g. >my_protein\nMKTAYIAKQRQISFVKSHFSRQ…",
     )
+    st.file_uploader(
+        "…or upload a FASTA file",
+        type=["fasta", "fa", "faa", "txt"],
+        key=f"{widget_key}.file",
+        on_change=_load_fasta,
+        args=(widget_key,),
+        help="Its sequence replaces the text in the box above.",
+    )
+    return text
+
+
+def _load_fasta(widget_key: str) -> None:
+    upload = st.session_state.get(f"{widget_key}.file")
+    if upload is not None:
+        st.session_state[widget_key] = upload.getvalue().decode("utf-8", errors="replace")
 
 
 def ligand_inputs(prefix: str, model: type[BaseModel], caption: str) -> tuple[str | None, str | None]:

@@ -204,3 +204,13 @@ def test_a_long_problem_list_is_cut_short() -> None:
     at = AppTest.from_function(_many_problems, default_timeout=TIMEOUT).run()
     text = at.error[0].value
     assert "**Row 50**" in text and "**Row 51**" not in text and "…and 70 more." in text
+
+
+def test_an_uploaded_fasta_fills_the_sequence_box() -> None:
+    task = "protein_structure"
+    at = open_page(task)
+    fasta = b">sp|P0CG48|UBQ human ubiquitin\nMQIFVKTLTGKTITLEVEPSDTIENVKAKIQDKEGIPPDQQRLIFAGKQLEDGRTLSDYNIQKESTLHLVLRLRGG\n"
+    at.file_uploader(key=f"{task}.protein_sequence.file").set_value(("ubq.fasta", fasta, "text/plain")).run()
+    assert at.text_area(key=f"{task}.protein_sequence").value.startswith(">sp|P0CG48")
+    at = click(at, task, "plan")
+    assert not at.error and any(block.startswith("version: 1") for block in yaml_blocks(at))
