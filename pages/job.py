@@ -25,6 +25,7 @@ except Exception as exc:
 
 job_view.header(job)
 job_view.actions(job)
+job_view.edit_and_rerun(job)
 if not job.status.is_terminal:
     job_view.live_status(job.id)
 job_view.failure_notice(job)

@@ -89,10 +89,41 @@ def actions(job: Job) -> None:
             if job.status.is_terminal:
                 from omtx_core.jobs.export import job_zip
 
-                st.download_button("Job ZIP", data=lambda: job_zip(job, artifacts), file_name=f"{job.id}.zip",
-                                   mime="application/zip", key="job.zip", on_click="ignore")  # fmt: skip
+                st.download_button(
+                    "Job ZIP",
+                    data=lambda: job_zip(job, artifacts),
+                    file_name=f"{job.id}.zip",
+                    mime="application/zip",
+                    key="job.zip",
+                    on_click="ignore",
+                )
     except Exception as exc:
         show_error(exc)
+
+
+def edit_and_rerun(job: Job) -> None:
+    """Clone and edit: change any field of the job's normalised input and submit it as a new job."""
+    import json
+
+    with st.expander("Edit the input and re-run"):
+        st.caption(
+            "Every field of this job's input; change what you need (e.g. a mutation, a SMILES, the number "
+            "of samples) and submit it as a new job. The original job is kept."
+        )
+        text = st.text_area("Input (JSON)", json.dumps(job.input, indent=2), height=260, key="job.edit")
+        if st.button("Submit as a new job", key="job.edit.submit"):
+            try:
+                changes = json.loads(text)
+                if not isinstance(changes, dict):
+                    raise ValueError("the input must be a JSON object")
+                new = service.rerun(job.id, store=runtime().store, changes=changes).job
+            except ValueError as exc:  # json.JSONDecodeError is a ValueError
+                st.error(f"The edited input is not valid JSON: {exc}. Fix the text and submit again.")
+                return
+            except Exception as exc:
+                show_error(exc)
+                return
+            st.switch_page("pages/job.py", query_params={"job": new.id})
 
 
 @st.cache_resource(max_entries=16, show_spinner="Loading results…")

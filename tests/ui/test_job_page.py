@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from omtx_core.config import get_settings
 from omtx_core.jobs import service
+from omtx_core.jobs.models import JobQuery
 from omtx_core.jobs.worker import Worker, WorkerTiming
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
@@ -97,3 +99,19 @@ def test_cancelled_job_says_so(stores):
 def test_unknown_job_is_a_plain_error(stores):
     at = open_job("0123456789abcdef")
     assert "no job" in at.error[0].value.lower()
+
+
+def test_edit_and_rerun_makes_a_new_job_from_the_changed_input(stores):
+    store = stores[0]
+    job = finished_job(stores, "variant_comparison")
+    at = open_job(job.id)
+    edited = dict(job.input, variants=[{"mutations": "N312A"}], job_name="N312A instead")
+    at.text_area(key="job.edit").set_value(json.dumps(edited)).run()
+    at.button(key="job.edit.submit").click().run()
+    assert not at.exception and at.title[0].value == "N312A instead"
+    newest = store.list(JobQuery(limit=1)).jobs[0]
+    assert newest.parent_id == job.id and newest.input["variants"][0]["mutations"] == "N312A"
+
+    at.text_area(key="job.edit").set_value("{not json").run()
+    at.button(key="job.edit.submit").click().run()
+    assert any("not valid JSON" in e.value for e in at.error)

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from omtx_core.tasks import TASKS
+from tests.examples import UBIQUITIN
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGES = ["home", "jobs", *TASKS]
@@ -209,7 +210,7 @@ def test_a_long_problem_list_is_cut_short() -> None:
 def test_an_uploaded_fasta_fills_the_sequence_box() -> None:
     task = "protein_structure"
     at = open_page(task)
-    fasta = b">sp|P0CG48|UBQ human ubiquitin\nMQIFVKTLTGKTITLEVEPSDTIENVKAKIQDKEGIPPDQQRLIFAGKQLEDGRTLSDYNIQKESTLHLVLRLRGG\n"
+    fasta = b">sp|P0CG48|UBQ human ubiquitin\n" + UBIQUITIN.encode() + b"\n"
     at.file_uploader(key=f"{task}.protein_sequence.file").set_value(("ubq.fasta", fasta, "text/plain")).run()
     assert at.text_area(key=f"{task}.protein_sequence").value.startswith(">sp|P0CG48")
     at = click(at, task, "plan")
