@@ -44,6 +44,7 @@ EXAMPLE_KINASE = (
 )
 IMATINIB = "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
 MAX_RUNS_SHOWN = 20
+_SLOTS = "_omtx_error_slots"
 _MAX_NAMES_LISTED = 5
 _NOT_SUBMITTED = "Checked only: nothing was stored or run. Press Submit job to queue it."
 
@@ -126,11 +127,30 @@ def ligand_inputs(prefix: str, model: type[BaseModel], caption: str) -> tuple[st
         help=help_of(model, "ligand_ccd"),
         placeholder="e.g. ATP",
     )
+    with left:
+        error_slot(prefix, "ligand_smiles")
+    with right:
+        error_slot(prefix, "ligand_ccd")
     return optional(smiles), optional(ccd)
 
 
+def error_slot(prefix: str, field: str) -> None:
+    """An empty place under a field where its validation problem appears after Submit or Check."""
+    st.session_state.setdefault(_SLOTS, {})[(prefix, field)] = st.empty()
+
+
+def _show_beside_fields(prefix: str, problems: list[Problem]) -> None:
+    slots = st.session_state.get(_SLOTS, {})
+    for problem in problems:
+        slot = slots.get((prefix, problem.field.split(".")[0]))
+        if slot is not None:
+            slot.error(problem.message + (f" {problem.hint}" if problem.hint else ""))
+
+
 def job_name_input(prefix: str, model: type[BaseModel]) -> str | None:
-    return optional(st.text_input("Job name (optional)", key=key(prefix, "job_name"), help=help_of(model, "job_name")))
+    name = st.text_input("Job name (optional)", key=key(prefix, "job_name"), help=help_of(model, "job_name"))
+    error_slot(prefix, "job_name")
+    return optional(name)
 
 
 def parse_residue_numbers(text: str | None, field: str = "pocket_residues") -> list[int] | None:
@@ -206,6 +226,8 @@ def plan_task(task_id: str, build: Callable[[], dict[str, Any]], *, submit: bool
                 st.switch_page("pages/job.py", query_params={"job": job.id})
             show_submission(job)
     except Exception as exc:  # every failure, expected or not, goes through the one translator
+        if isinstance(exc, InputError):
+            _show_beside_fields(task_id, exc.problems)
         show_error(exc)
         return None
     show_plan(validated, submitted=submit)

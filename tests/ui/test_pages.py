@@ -215,3 +215,14 @@ def test_an_uploaded_fasta_fills_the_sequence_box() -> None:
     assert at.text_area(key=f"{task}.protein_sequence").value.startswith(">sp|P0CG48")
     at = click(at, task, "plan")
     assert not at.error and any(block.startswith("version: 1") for block in yaml_blocks(at))
+
+
+def test_a_problem_also_shows_under_its_field() -> None:
+    task = "protein_ligand_binding"
+    at = open_page(task)
+    at.text_area(key=f"{task}.protein_sequence").set_value(UBIQUITIN)
+    at.text_input(key=f"{task}.ligand_smiles").set_value("C1CC")
+    at = click(at.run(), task, "plan")
+    inline, summary = at.error[0].value, at.error[-1].value
+    assert "unclosed ring" in inline and "Ligand SMILES" not in inline  # under the field: no label needed
+    assert "Ligand SMILES" in summary and len(at.error) == 2
