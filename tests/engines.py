@@ -58,11 +58,11 @@ class FixtureEngine:
         lines.append(f"Number of failed examples: {len(self.missing_runs)}")
         return "\n".join(lines) + "\n"
 
-    def fetch_outputs(self, call_ids: list[str], dest: Path) -> list[Path]:
+    def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
         batch = self._batch(call_ids)
         results = dest / f"boltz_results_{batch.job_id}"
         for run in batch.runs:
-            if run.name not in self.missing_runs:
+            if run.name not in self.missing_runs and (runs is None or run.name in runs):
                 write_prediction(results, run.name, _protein_sequence(run.yaml_text))
         (results / "predictions").mkdir(parents=True, exist_ok=True)
         return [results]

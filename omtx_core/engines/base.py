@@ -94,8 +94,9 @@ class Engine(Protocol):
         """The whole engine log so far (stdout and stderr of Boltz), never containing secrets."""
         ...
 
-    def fetch_outputs(self, call_ids: list[str], dest: Path) -> list[Path]:
-        """Place the batch's `boltz_results_*` folders under `dest`; return them."""
+    def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
+        """Place the batch's `boltz_results_*` folders under `dest`; return them. With `runs`, only those runs'
+        predictions need to be there (used while the batch still runs, to show finished runs early)."""
         ...
 
     def cancel(self, call_ids: list[str]) -> None:

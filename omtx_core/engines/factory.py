@@ -36,7 +36,7 @@ class UnavailableEngine:
     def read_log(self, call_ids: list[str]) -> str:
         return ""
 
-    def fetch_outputs(self, call_ids: list[str], dest: Path) -> list[Path]:
+    def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
         raise RuntimeError(self.reason)
 
     def cancel(self, call_ids: list[str]) -> None:

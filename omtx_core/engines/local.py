@@ -131,13 +131,16 @@ class LocalEngine:
         path = root / "boltz.log" if root else None
         return path.read_text(errors="replace") if path and path.is_file() else ""
 
-    def fetch_outputs(self, call_ids: list[str], dest: Path) -> list[Path]:
+    def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
         root = _root(call_ids)
         found = sorted((root / "out").glob("boltz_results_*")) if root else []
         copies = []
         for index, results in enumerate(found):
             target = dest / f"{index}" / results.name
-            shutil.copytree(results, target)
+            if runs is None:
+                shutil.copytree(results, target)
+            else:
+                _copy_runs(results, target, runs)
             copies.append(target)
         return copies
 
@@ -148,6 +151,18 @@ class LocalEngine:
             state.next_group = len(state.groups)
         if root is not None:
             _kill_group(root, state.process if state else None)
+
+
+def _copy_runs(results: Path, target: Path, runs: list[str]) -> None:
+    """Copy only these runs' prediction folders and records (a running batch grows; never copy it all again)."""
+    for run in runs:
+        prediction = results / "predictions" / run
+        if prediction.is_dir():
+            shutil.copytree(prediction, target / "predictions" / run)
+        record = results / "processed" / "records" / f"{run}.json"
+        if record.is_file():
+            (target / "processed" / "records").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(record, target / "processed" / "records" / record.name)
 
 
 def _root(call_ids: list[str]) -> Path | None:

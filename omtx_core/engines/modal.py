@@ -176,13 +176,16 @@ class ModalEngine:
                     lines += [f"----- chunk {chunk.index + 1}: Boltz log -----", chunk.log.rstrip("\n")]
         return "\n".join(lines) + "\n"
 
-    def fetch_outputs(self, call_ids: list[str], dest: Path) -> list[Path]:
+    def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
         state = self._batch(call_ids)
         if state is None:
             raise EngineError("The app lost track of the Modal calls.", transient=True)
+        wanted = None if runs is None else set(runs)
         folders: list[Path] = []
         with state.lock:
             for chunk in state.chunks:
+                if wanted is not None and not wanted & {run.name for run in chunk.runs}:
+                    continue  # while running, only the chunks holding newly finished runs
                 if chunk.state == "finished" and chunk.results:
                     folders += unpack_results(chunk.results, dest / f"chunk_{chunk.index}")
         return folders

@@ -14,6 +14,7 @@ from omtx_core.errors import BoltzOutputError
 from omtx_core.store.base import ArtifactStore
 
 RESULT_FILE = "result.json"
+PARTIAL_FILE = "partial.json"  # finished runs of a job still running (a screen's live table)
 
 
 @dataclass

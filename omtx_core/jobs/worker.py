@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import socket
@@ -9,7 +11,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,11 +22,26 @@ from omtx_core.config import Settings
 from omtx_core.engines.base import Engine, EngineBatch, EngineError, EngineRun, EngineState, EngineStatus
 from omtx_core.errors import InputError
 from omtx_core.jobs.models import Job, JobError, JobStatus, StaleJobError, utcnow
-from omtx_core.jobs.results import collect, job_summary, store_results
+from omtx_core.jobs.results import PARTIAL_FILE, collect, job_summary, store_results
 from omtx_core.store.base import ArtifactStore, JobStore
 from omtx_core.tasks import ValidatedInput, validate_task_input
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Partial:
+    """Runs of a running job already published for the live view."""
+
+    root: Path
+    predictions: dict = field(default_factory=dict)
+    published_at: datetime | None = None
+    enabled: bool = True
+    count: int = 0
+
+    def next_folder(self) -> Path:
+        self.count += 1
+        return self.root / str(self.count)
 
 
 class LeaseLost(Exception):
@@ -51,6 +68,7 @@ class WorkerTiming:
     idle_s: float = 5.0
     retry_backoff_s: float = 30.0
     log_every_s: float = 10.0
+    partial_every_s: float = 10.0  # how often finished runs of a running job are published (live screen table)
 
 
 def new_worker_id() -> str:
@@ -150,10 +168,12 @@ class _JobRun:
             error = JobError(kind="input", message="The stored input is no longer valid.", details=str(exc))
             raise JobFailed(error) from None
         plan = validated.plan
+        self.validated = validated
         self._cancel_engine()  # a previous attempt's engine calls, if its worker died
         for run in plan.runs:
             self.w.artifacts.put(f"inputs/{self.job.id}/{run.name}.yaml", run.yaml_text.encode(), "text/yaml")
         with tempfile.TemporaryDirectory(prefix="omtx-out-") as tmp:
+            self.partial = _Partial(Path(tmp) / "partial")
             result_dirs = self._run_phases(list(plan.runs), Path(tmp))
             return self._store_outcome(validated, result_dirs)
 
@@ -170,6 +190,7 @@ class _JobRun:
             self._run_with_retries(self._batch(now, cached))
             dirs = self.w.engine.fetch_outputs(self.call_ids, tmp / f"phase{len(result_dirs)}-{self.done_before}")
             result_dirs += dirs
+            self.partial.predictions.update(collect(dirs, [run.name for run in now], "").predictions)
             self.logs.append(self.w.engine.read_log(self.call_ids))
             self.logged_calls = list(self.call_ids)
             fresh = generated_msas(dirs, wanted - set(cached))
@@ -250,6 +271,29 @@ class _JobRun:
             changes["engine_call_ids"] = self.call_ids
         if changes:
             self._update(changes)
+        if status.state == EngineState.RUNNING:
+            self._publish_partial(status.finished_runs)
+
+    def _publish_partial(self, finished: tuple[str, ...]) -> None:
+        """Let the job page show finished runs early (a screen's ranked table fills in); never fails the job."""
+        partial = self.partial
+        new = [run for run in finished if run not in partial.predictions]
+        since = (self.w.clock() - partial.published_at).total_seconds() if partial.published_at else None
+        if not partial.enabled or not new or (since is not None and since < self.w.timing.partial_every_s):
+            return
+        try:
+            dirs = self.w.engine.fetch_outputs(self.call_ids, partial.next_folder(), runs=new)
+            partial.predictions.update(collect(dirs, new, "").predictions)
+            document = self.validated.input.partial_analysis(self.validated.plan, partial.predictions)
+            if document is None:
+                partial.enabled = False
+                return
+            key = f"results/{self.job.id}/{PARTIAL_FILE}"
+            self.w.artifacts.put(key, json.dumps(document).encode(), "application/json")
+            partial.published_at = self.w.clock()
+        except Exception:
+            log.warning("could not publish partial results of job %s", self.job.id, exc_info=True)
+            partial.enabled = False
 
     def _store_outcome(self, validated: ValidatedInput, result_dirs: list[Path]) -> Job | None:
         log_text = self._save_log()
@@ -274,6 +318,8 @@ class _JobRun:
             return {"error": f"The analysis of the predicted structures failed: {type(exc).__name__}: {exc}"}
 
     def _finish(self, status: JobStatus, changes: dict) -> Job | None:
+        with contextlib.suppress(Exception):  # the live preview has served its purpose
+            self.w.artifacts.delete(f"results/{self.job.id}/{PARTIAL_FILE}")
         final = {"status": status, "finished_at": self.w.clock(), "lease_owner": None, "lease_expires_at": None}
         final.update(changes)
         try:

@@ -53,6 +53,10 @@ class TaskInput(BaseModel):
         """The task's own analysis of its predictions (run name → BoltzPrediction), stored with the results."""
         return {}
 
+    def partial_analysis(self, plan: Plan, predictions: dict[str, Any]) -> dict[str, Any] | None:
+        """What to show while the job still runs, from the runs finished so far; None for nothing."""
+        return None
+
 
 class LigandFields(BaseModel):
     """Validation of the `ligand_smiles` / `ligand_ccd` pair that several tasks declare (each with its own help)."""

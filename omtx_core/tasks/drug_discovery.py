@@ -90,12 +90,21 @@ class DrugDiscoveryInput(base.TaskInput):
 
     def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
         """One ranked row per compound (by binder probability), and the screen's hit summary."""
+        return self._ranked(plan, predictions, failures, finished=True)
+
+    def partial_analysis(self, plan: Plan, predictions: dict) -> dict:
+        """The ranked table so far: compounds still running are listed as pending."""
+        return self._ranked(plan, predictions, {}, finished=False)
+
+    def _ranked(self, plan: Plan, predictions: dict, failures: dict, *, finished: bool) -> dict:
         from omtx_core.analysis.screening import compound_row, rank_compounds, screen_summary
 
         rows = []
         for run, compound in zip(plan.runs, self.compounds, strict=True):
             prediction = predictions.get(run.name)
-            failure = None if prediction is not None else failures.get(run.name, {}).get("message", "No result.")
+            failure = None
+            if prediction is None and finished:
+                failure = failures.get(run.name, {}).get("message", "No result.")
             rows.append(compound_row(compound.name or "", compound.smiles, prediction, failure) | {"run": run.name})
         return {"rows": rank_compounds(rows, by="probability"), "summary": screen_summary(rows)}
 

@@ -44,12 +44,44 @@ def live_status(job_id: str) -> None:
         st.progress(job.progress_done / total, text=text if job.status == JobStatus.RUNNING else "Waiting in the queue")
         if job.status == JobStatus.PENDING and (problem := runtime().engine_problem):
             st.warning(problem)
+        _partial_table(job)
         log = _log_tail(job)
         if log:
             with st.expander("Engine log (live)", expanded=job.status == JobStatus.RUNNING):
                 st.code(log, language="text")
 
     _progress()
+
+
+def _partial_table(job: Job, shown: int = 25) -> None:
+    """A screen's ranked table as compounds finish (from the worker's live preview)."""
+    import json
+
+    from omtx_core.jobs.results import PARTIAL_FILE
+
+    key = f"results/{job.id}/{PARTIAL_FILE}"
+    if job.status != JobStatus.RUNNING or not runtime().artifacts.exists(key):
+        return
+    document = json.loads(runtime().artifacts.get(key))
+    rows = [r for r in document.get("rows", []) if r["status"] == "done"]
+    summary = document.get("summary", {})
+    st.markdown(
+        f"**Ranked so far** · {len(rows)} of {summary.get('n_compounds', '?')} compounds scored, "
+        f"{summary.get('n_hits', 0)} hit(s) at binder probability ≥ {summary.get('threshold', 0.5)}"
+    )
+    st.dataframe(
+        [
+            {
+                "Rank": i,
+                "Name": r["name"],
+                "Binder probability": r["binder_probability"],
+                "pIC50": r["pic50"],
+                "Ligand ipTM": r["ligand_iptm"],
+            }
+            for i, r in enumerate(rows[:shown], 1)
+        ],
+        hide_index=True,
+    )
 
 
 def _log_tail(job: Job, lines: int = 40) -> str:

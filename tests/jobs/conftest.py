@@ -10,7 +10,7 @@ from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
 from tests.engines import FixtureEngine
 
-FAST = WorkerTiming(poll_s=0.01, idle_s=0.01, retry_backoff_s=0.01, log_every_s=0.0)
+FAST = WorkerTiming(poll_s=0.01, idle_s=0.01, retry_backoff_s=0.01, log_every_s=0.0, partial_every_s=0.0)
 
 
 @pytest.fixture

@@ -173,3 +173,25 @@ def test_worker_threads_share_the_queue(store, artifacts, settings):
     worker.stop.set()
     thread.join(timeout=10)
     assert len(engine.started) == 6
+
+
+def test_a_running_screen_publishes_its_ranked_rows_as_compounds_finish(store, artifacts, worker, engine):
+    engine.polls_to_finish = 4
+    compounds = [{"name": f"c{i}", "smiles": "C" * (i + 1) + "O"} for i in range(4)]
+    job = service.submit("drug_discovery", {"protein_sequence": VALID_INPUTS["drug_discovery"]["protein_sequence"],
+                                            "compounds": compounds}, store=store).job  # fmt: skip
+    published = []
+    original = artifacts.put
+
+    def spy(key, data, content_type="application/octet-stream"):
+        if key.endswith("/partial.json"):
+            published.append(json.loads(data))
+        return original(key, data, content_type)
+
+    artifacts.put = spy
+    done = worker.run_once()
+    assert done.id == job.id and done.status == JobStatus.COMPLETED
+    scored = [sum(r["status"] == "done" for r in doc["rows"]) for doc in published]
+    assert scored == sorted(scored) and 0 < scored[0] < 4
+    assert all(r["status"] in ("done", "pending") for doc in published for r in doc["rows"])
+    assert not artifacts.exists(f"results/{job.id}/partial.json")  # the final result replaces the preview

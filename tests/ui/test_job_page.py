@@ -115,3 +115,20 @@ def test_edit_and_rerun_makes_a_new_job_from_the_changed_input(stores):
     at.text_area(key="job.edit").set_value("{not json").run()
     at.button(key="job.edit.submit").click().run()
     assert any("not valid JSON" in e.value for e in at.error)
+
+
+def test_a_running_screen_shows_its_ranked_rows_so_far(stores):
+    from omtx_core.jobs.models import utcnow
+
+    store, artifacts, _ = stores
+    job = service.submit("drug_discovery", INPUTS["drug_discovery"], store=store).job
+    store.claim_next("worker", 600, max_running=10, now=utcnow())
+    rows = [
+        {"name": "carazolol", "status": "done", "binder_probability": 0.99, "pic50": 10.07, "ligand_iptm": 0.98},
+        {"name": "aspirin", "status": "pending", "binder_probability": None, "pic50": None, "ligand_iptm": None},
+    ]
+    summary = {"n_compounds": 2, "n_hits": 1, "threshold": 0.5}
+    artifacts.put(f"results/{job.id}/partial.json", json.dumps({"rows": rows, "summary": summary}).encode())
+    at = open_job(job.id)
+    assert any("1 of 2 compounds scored" in m.value for m in at.markdown)
+    assert list(at.dataframe[0].value["Name"]) == ["carazolol"]  # the live table comes before the tabs
