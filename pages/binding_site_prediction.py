@@ -15,6 +15,14 @@ EXAMPLE = {
 }
 
 forms.page_header(TASK, MODEL.title)
+forms.prefill_from_job(
+    TASK,
+    lambda data: {
+        "protein_sequence": data["protein_sequence"],
+        **forms.ligand_widgets(data),
+        "job_name": data["job_name"],
+    },
+)
 forms.example_button(TASK, EXAMPLE)
 sequence = forms.sequence_input(TASK, MODEL, "protein_sequence")
 smiles, ccd = forms.ligand_inputs(TASK, MODEL, "optional; with a ligand the protein is co-folded with it")
@@ -23,8 +31,13 @@ options = forms.options_form(TASK, affinity=False)
 
 
 def build() -> dict:
-    return {"protein_sequence": sequence, "ligand_smiles": smiles, "ligand_ccd": ccd, "job_name": job_name,
-            "options": options}  # fmt: skip
+    return {
+        "protein_sequence": sequence,
+        "ligand_smiles": smiles,
+        "ligand_ccd": ccd,
+        "job_name": job_name,
+        "options": options,
+    }
 
 
 if action := forms.submit_button(TASK):

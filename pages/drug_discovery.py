@@ -28,11 +28,18 @@ def read_library(text: str, filename: str) -> CompoundLibrary:
 
 def library_text() -> tuple[str, str]:
     """The uploaded file's text and name, else the pasted text."""
-    pasted = st.text_area("Paste SMILES", key=forms.key(TASK, "library_text"), height=150,
-                          help="One compound per line: a SMILES, optionally followed by a space and a name.",
-                          placeholder="CC(=O)Oc1ccccc1C(=O)O aspirin")  # fmt: skip
-    upload = st.file_uploader("…or upload a CSV, SMILES or SDF file (used instead of the pasted list)",
-                              type=FILE_TYPES, key=forms.key(TASK, "library_file"))  # fmt: skip
+    pasted = st.text_area(
+        "Paste SMILES",
+        key=forms.key(TASK, "library_text"),
+        height=150,
+        help="One compound per line: a SMILES, optionally followed by a space and a name.",
+        placeholder="CC(=O)Oc1ccccc1C(=O)O aspirin",
+    )
+    upload = st.file_uploader(
+        "…or upload a CSV, SMILES or SDF file (used instead of the pasted list)",
+        type=FILE_TYPES,
+        key=forms.key(TASK, "library_file"),
+    )
     if upload is not None:
         return upload.getvalue().decode("utf-8", errors="replace"), upload.name
     return pasted or "", ""
@@ -53,15 +60,27 @@ def compounds(library: CompoundLibrary | None, drop_invalid: bool) -> list[dict]
     if library is None:
         raise InputError.single("compounds", "No compounds given.", "Paste SMILES or upload a library file.")
     if not library.compounds:
-        raise OmtxError("No row of the library could be read (listed above).",
-                        "Fix the rows, or check that the file is a CSV, a SMILES list or an SDF.")  # fmt: skip
+        raise OmtxError(
+            "No row of the library could be read (listed above).",
+            "Fix the rows, or check that the file is a CSV, a SMILES list or an SDF.",
+        )
     if library.problems and not drop_invalid:
-        raise OmtxError(f"{len(library.problems):,} row(s) of the library could not be read (listed above).",
-                        "Fix them, or tick “Drop invalid rows and continue” to screen the others.")  # fmt: skip
+        raise OmtxError(
+            f"{len(library.problems):,} row(s) of the library could not be read (listed above).",
+            "Fix them, or tick “Drop invalid rows and continue” to screen the others.",
+        )
     return library.as_input()
 
 
 forms.page_header(TASK, MODEL.title)
+forms.prefill_from_job(
+    TASK,
+    lambda data: {
+        "protein_sequence": data["protein_sequence"],
+        "job_name": data["job_name"],
+        "library_text": "\n".join(f"{c['smiles']} {c['name']}" for c in data["compounds"]),
+    },
+)
 forms.example_button(TASK, EXAMPLE)
 sequence = forms.sequence_input(TASK, MODEL, "protein_sequence", label="Target protein sequence")
 st.markdown("**Compound library**")
@@ -77,8 +96,12 @@ options = forms.options_form(TASK)
 
 
 def build() -> dict:
-    return {"protein_sequence": sequence, "compounds": compounds(library, drop_invalid), "job_name": job_name,
-            "options": options}  # fmt: skip
+    return {
+        "protein_sequence": sequence,
+        "compounds": compounds(library, drop_invalid),
+        "job_name": job_name,
+        "options": options,
+    }
 
 
 if action := forms.submit_button(TASK):

@@ -24,8 +24,13 @@ if st.button("Import", type="primary", disabled=not (upload or folder), key="imp
     rt = runtime()
     try:
         source = upload.getvalue() if upload else Path(folder).expanduser()
-        job = import_boltz_results(source, store=rt.store, artifacts=rt.artifacts, job_name=job_name or None,
-                                   max_bytes=rt.settings.import_max_mb * 2**20)  # fmt: skip
+        job = import_boltz_results(
+            source,
+            store=rt.store,
+            artifacts=rt.artifacts,
+            job_name=job_name or None,
+            max_bytes=rt.settings.import_max_mb * 2**20,
+        )
     except Exception as exc:
         show_error(exc)
     else:

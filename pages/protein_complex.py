@@ -51,13 +51,38 @@ def to_chains(rows: list[dict]) -> list[dict]:
     return chains
 
 
+def form_values(data: dict) -> dict:
+    """A stored input as this form's widget values (clone and edit): the chain table and the job name."""
+    rows = []
+    for chain in data["chains"]:
+        field = "sequence" if chain["type"] != "ligand" else ("smiles" if chain.get("smiles") else "ccd")
+        kind = next(label for label, spec in TYPES.items() if spec == (chain["type"], field))
+        ids = chain.get("id") or ""
+        rows.append(
+            {
+                "id": ids if isinstance(ids, str) else ",".join(ids),
+                "type": kind,
+                "molecule": chain[field],
+                "copies": chain.get("copies", 1),
+            }
+        )
+    st.session_state[ROWS] = rows
+    st.session_state[VERSION] = st.session_state.get(VERSION, 0) + 1
+    return {"job_name": data["job_name"]}
+
+
 forms.page_header(TASK, MODEL.title)
+forms.prefill_from_job(TASK, form_values)
 forms.example_button(TASK, {"job_name": "Human insulin A and B chains"}, on_click=load_example)
 st.markdown("**Chains** · one row per chain; messages number the rows from 1 (Chain 1, Chain 2, …).")
 rows = st.data_editor(
-    st.session_state.get(ROWS, EMPTY), key=forms.key(TASK, f"editor.{st.session_state.get(VERSION, 0)}"),
-    column_config=COLUMNS, column_order=list(COLUMNS), num_rows="dynamic", hide_index=True,
-)  # fmt: skip
+    st.session_state.get(ROWS, EMPTY),
+    key=forms.key(TASK, f"editor.{st.session_state.get(VERSION, 0)}"),
+    column_config=COLUMNS,
+    column_order=list(COLUMNS),
+    num_rows="dynamic",
+    hide_index=True,
+)
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=False)
 

@@ -15,24 +15,57 @@ EXAMPLE = {
     "job_name": "ABL1 kinase + imatinib",
 }
 
+
+def form_values(data: dict) -> dict:
+    """A stored input as this form's widget values (clone and edit)."""
+    pocket = ", ".join(map(str, data.get("pocket_residues") or []))
+    return {
+        "protein_sequence": data["protein_sequence"],
+        **forms.ligand_widgets(data),
+        "ligand_name": data.get("ligand_name") or "",
+        "predict_affinity": data["predict_affinity"],
+        "pocket_residues": pocket,
+        "pocket_max_distance": data["pocket_max_distance"],
+        "pocket_force": data["pocket_force"],
+        "job_name": data["job_name"],
+    }
+
+
 forms.page_header(TASK, MODEL.title)
+forms.prefill_from_job(TASK, form_values)
 forms.example_button(TASK, EXAMPLE)
 sequence = forms.sequence_input(TASK, MODEL, "protein_sequence")
 smiles, ccd = forms.ligand_inputs(TASK, MODEL, "give it as SMILES or as a CCD code, not both")
 left, right = st.columns([3, 1])
-ligand_name = left.text_input("Ligand name (optional)", key=forms.key(TASK, "ligand_name"),
-                              help=forms.help_of(MODEL, "ligand_name"))  # fmt: skip
-affinity = right.checkbox("Predict affinity", value=True, key=forms.key(TASK, "predict_affinity"),
-                          help=forms.help_of(MODEL, "predict_affinity"))  # fmt: skip
+ligand_name = left.text_input(
+    "Ligand name (optional)", key=forms.key(TASK, "ligand_name"), help=forms.help_of(MODEL, "ligand_name")
+)
+affinity = right.checkbox(
+    "Predict affinity",
+    value=True,
+    key=forms.key(TASK, "predict_affinity"),
+    help=forms.help_of(MODEL, "predict_affinity"),
+)
 
 with st.expander("Pocket (optional)"):
-    pocket = st.text_input("Pocket residues", key=forms.key(TASK, "pocket_residues"), placeholder="e.g. 45, 46, 89",
-                           help=forms.help_of(MODEL, "pocket_residues"))  # fmt: skip
-    distance = st.number_input("Pocket contact distance (Å)", min_value=4.0, max_value=20.0, value=6.0, step=0.5,
-                               key=forms.key(TASK, "pocket_max_distance"),
-                               help=forms.help_of(MODEL, "pocket_max_distance"))  # fmt: skip
-    force = st.checkbox("Enforce the pocket", key=forms.key(TASK, "pocket_force"),
-                        help=forms.help_of(MODEL, "pocket_force"))  # fmt: skip
+    pocket = st.text_input(
+        "Pocket residues",
+        key=forms.key(TASK, "pocket_residues"),
+        placeholder="e.g. 45, 46, 89",
+        help=forms.help_of(MODEL, "pocket_residues"),
+    )
+    distance = st.number_input(
+        "Pocket contact distance (Å)",
+        min_value=4.0,
+        max_value=20.0,
+        value=6.0,
+        step=0.5,
+        key=forms.key(TASK, "pocket_max_distance"),
+        help=forms.help_of(MODEL, "pocket_max_distance"),
+    )
+    force = st.checkbox(
+        "Enforce the pocket", key=forms.key(TASK, "pocket_force"), help=forms.help_of(MODEL, "pocket_force")
+    )
 
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=affinity)

@@ -10,6 +10,7 @@ MODEL = TASKS[TASK]
 EXAMPLE = {"protein_sequence": forms.EXAMPLE_UBIQUITIN, "job_name": "Human ubiquitin"}
 
 forms.page_header(TASK, MODEL.title)
+forms.prefill_from_job(TASK, lambda data: {"protein_sequence": data["protein_sequence"], "job_name": data["job_name"]})
 forms.example_button(TASK, EXAMPLE)
 sequence = forms.sequence_input(TASK, MODEL, "protein_sequence")
 job_name = forms.job_name_input(TASK, MODEL)

@@ -36,19 +36,42 @@ def parse_variants(text: str) -> list[dict]:
     return variants
 
 
+def form_values(data: dict) -> dict:
+    """A stored input as this form's widget values (clone and edit)."""
+    lines = [f"{v['name']}: {v.get('mutations') or v.get('sequence')}" for v in data["variants"]]
+    return {
+        "wildtype_sequence": data["wildtype_sequence"],
+        "variants": "\n".join(lines),
+        **forms.ligand_widgets(data),
+        "job_name": data["job_name"],
+    }
+
+
 forms.page_header(TASK, MODEL.title)
+forms.prefill_from_job(TASK, form_values)
 forms.example_button(TASK, EXAMPLE)
 wildtype = forms.sequence_input(TASK, MODEL, "wildtype_sequence")
-variants = st.text_area("Variants", key=forms.key(TASK, "variants"), help=VARIANTS_HELP, height=130,
-                        placeholder="I44A\nK48R\npatch: L8A/I44A/V70A")  # fmt: skip
+variants = st.text_area(
+    "Variants",
+    key=forms.key(TASK, "variants"),
+    help=VARIANTS_HELP,
+    height=130,
+    placeholder="I44A\nK48R\npatch: L8A/I44A/V70A",
+)
 smiles, ccd = forms.ligand_inputs(TASK, MODEL, "optional; scored against every variant for Δ affinity")
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=bool(smiles or ccd))
 
 
 def build() -> dict:
-    return {"wildtype_sequence": wildtype, "variants": parse_variants(variants), "ligand_smiles": smiles,
-            "ligand_ccd": ccd, "job_name": job_name, "options": options}  # fmt: skip
+    return {
+        "wildtype_sequence": wildtype,
+        "variants": parse_variants(variants),
+        "ligand_smiles": smiles,
+        "ligand_ccd": ccd,
+        "job_name": job_name,
+        "options": options,
+    }
 
 
 if action := forms.submit_button(TASK):

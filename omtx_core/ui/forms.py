@@ -75,6 +75,27 @@ def example_button(prefix: str, values: dict[str, Any], on_click: Callable[[], N
     st.button("Example", key=key(prefix, "example"), on_click=fill, help="Fill the form with a small real example.")
 
 
+def prefill_from_job(prefix: str, to_widgets: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Clone and edit: with `?from=<job id>`, fill the form once with that job's input (a new job on submit)."""
+    job_id = st.query_params.get("from")
+    marker = key(prefix, "filled_from")
+    if not job_id or st.session_state.get(marker) == job_id:
+        return
+    st.session_state[marker] = job_id
+    job = runtime().store.get(job_id)
+    if job is None or job.task_type != prefix:
+        st.warning("The job to copy was not found for this task; the form is left as it was.")
+        return
+    _fill(prefix, to_widgets(job.input))
+    _fill(prefix, {f"options.{name}": value for name, value in job.input.get("options", {}).items()})
+    st.info(f"The form holds a copy of **{job.job_name}**: change what you need and submit it as a new job.")
+
+
+def ligand_widgets(data: dict[str, Any]) -> dict[str, str]:
+    """The ligand text boxes for a stored input (empty text where a field is unset)."""
+    return {"ligand_smiles": data.get("ligand_smiles") or "", "ligand_ccd": data.get("ligand_ccd") or ""}
+
+
 def help_of(model: type[BaseModel], name: str) -> str | None:
     return model.model_fields[name].description
 

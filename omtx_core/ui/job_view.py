@@ -115,6 +115,10 @@ def actions(job: Job) -> None:
                 "Re-run", key="job.rerun", help="A new job with the same input (the result cache is skipped)."
             ):
                 st.switch_page("pages/job.py", query_params={"job": service.rerun(job.id, store=store).job.id})
+            if job.task_type in TASKS and st.button(
+                "Edit and re-run", key="job.edit_form", help="Open the task's form filled with this job's input."
+            ):
+                st.switch_page(f"pages/{job.task_type}.py", query_params={"from": job.id})
             if st.button("Delete", key="job.delete", help="Removes the job and its files."):
                 service.delete(job.id, store=store, artifacts=artifacts)
                 st.switch_page("pages/jobs.py")
@@ -137,7 +141,7 @@ def edit_and_rerun(job: Job) -> None:
     """Clone and edit: change any field of the job's normalised input and submit it as a new job."""
     import json
 
-    with st.expander("Edit the input and re-run"):
+    with st.expander("Edit the input as JSON and re-run"):
         st.caption(
             "Every field of this job's input; change what you need (e.g. a mutation, a SMILES, the number "
             "of samples) and submit it as a new job. The original job is kept."

@@ -132,3 +132,16 @@ def test_a_running_screen_shows_its_ranked_rows_so_far(stores):
     at = open_job(job.id)
     assert any("1 of 2 compounds scored" in m.value for m in at.markdown)
     assert list(at.dataframe[0].value["Name"]) == ["carazolol"]  # the live table comes before the tabs
+
+
+@pytest.mark.parametrize("task", list(INPUTS))
+def test_edit_and_rerun_fills_the_task_form_with_the_same_input(stores, task):
+    job = service.submit(task, INPUTS[task], store=stores[0]).job
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.switch_page(f"pages/{task}.py")
+    at.query_params["from"] = job.id
+    at.run()
+    assert not at.exception and "holds a copy" in at.info[0].value
+    at.button(key=f"{task}.plan").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert json.loads(at.json[0].value) == job.input  # the form reproduces the stored input exactly
