@@ -22,16 +22,6 @@ CARAZOLOL = "protein_ligand_affinity_b2ar_carazolol"
 LABEL = re.compile(r"^[A-Z]:-?\d+[A-Z]?:[A-Z0-9]+$")
 
 
-@pytest.fixture(scope="module")
-def pmhc(fixtures_dir: Path) -> BoltzPrediction:
-    return parse_boltz_output(fixtures_dir / PMHC)[0]
-
-
-@pytest.fixture(scope="module")
-def carazolol(fixtures_dir: Path) -> BoltzPrediction:
-    return parse_boltz_output(fixtures_dir / CARAZOLOL)[0]
-
-
 def _pair(entries: list[dict], first: str, second: str) -> dict:
     matches = [entry for entry in entries if entry["chains"] == [first, second]]
     assert len(matches) == 1, [entry["chains"] for entry in entries]

@@ -32,12 +32,6 @@ ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
 SMILES = {"strong": CARAZOLOL, "weak": "CCO", "x": "c1ccccc1O", "y": "CC(=O)Nc1ccc(O)cc1", "mid": "CCN"}
 
 
-@pytest.fixture(scope="module")
-def carazolol(fixtures_dir: Path) -> BoltzPrediction:
-    (prediction,) = parse_boltz_output(fixtures_dir / "protein_ligand_affinity_b2ar_carazolol")
-    return prediction
-
-
 def screen(results: Path, affinities: dict[str, tuple[float, float]]) -> dict[str, BoltzPrediction]:
     """The carazolol prediction copied once per compound, its affinity JSON set to (value, probability)."""
     runs = {}

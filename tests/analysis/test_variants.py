@@ -22,16 +22,6 @@ CARAZOLOL = "protein_ligand_affinity_b2ar_carazolol"
 HLA_RANGE = slice(144, 420)  # chain B's tokens: after the 144-residue binder
 
 
-@pytest.fixture(scope="module")
-def pmhc(fixtures_dir: Path) -> BoltzPrediction:
-    return parse_boltz_output(fixtures_dir / PMHC)[0]
-
-
-@pytest.fixture(scope="module")
-def carazolol(fixtures_dir: Path) -> BoltzPrediction:
-    return parse_boltz_output(fixtures_dir / CARAZOLOL)[0]
-
-
 def _best_first(prediction: BoltzPrediction, rank: int) -> BoltzPrediction:
     """The same prediction with sample `rank` moved to the front, as if it were the best one."""
     models = [prediction.models[rank], *(m for m in prediction.models if m.rank != rank)]

@@ -8,7 +8,6 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.boltz.results import ChainInfo
 from omtx_core.ui import charts
 from omtx_core.ui.charts import (
@@ -25,16 +24,6 @@ BOUNDARIES = {
     "carazolol": [("A", 0, 412), ("L", 413, 434)],
     "complex4": [("A", 0, 143), ("B", 144, 419), ("C", 420, 519), ("D", 520, 528)],
 }
-
-
-@pytest.fixture(scope="module")
-def carazolol(fixtures_dir):
-    return parse_boltz_output(fixtures_dir / "protein_ligand_affinity_b2ar_carazolol")[0]
-
-
-@pytest.fixture(scope="module")
-def complex4(fixtures_dir):
-    return parse_boltz_output(fixtures_dir / "BOLTZ1_multichain_pmhc_4chain")[0]
 
 
 @pytest.fixture(params=["carazolol", "complex4"])

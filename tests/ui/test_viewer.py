@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.ui import viewer
 from omtx_core.ui.viewer import PLDDT_BANDS, has_local_3dmol, plddt_band, plddt_legend_html, structure_view_html
 
@@ -14,16 +13,6 @@ CDN = "cdn.jsdelivr.net"
 AF_COLOURS = ("#0053D6", "#65CBF3", "#FFDB13", "#FF7D45")
 
 needs_local = pytest.mark.skipif(not has_local_3dmol(), reason="run scripts/setup_3dmol.sh to fetch 3Dmol.js")
-
-
-@pytest.fixture(scope="module")
-def carazolol(fixtures_dir):
-    return parse_boltz_output(fixtures_dir / "protein_ligand_affinity_b2ar_carazolol")[0]
-
-
-@pytest.fixture(scope="module")
-def complex4(fixtures_dir):
-    return parse_boltz_output(fixtures_dir / "BOLTZ1_multichain_pmhc_4chain")[0]
 
 
 def cif(prediction, rank=0):
