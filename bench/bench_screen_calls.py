@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 from omtx_core.config import Settings
+from omtx_core.domain.job import JobStatus
 from omtx_core.engines.local import LocalEngine
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobStatus
 from omtx_core.jobs.worker import Worker, WorkerTiming
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
 from tests.examples import LYSOZYME
 from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, recorded
+from tests.services import job_service
 
 COMPOUNDS = 100
 
@@ -35,7 +35,7 @@ def run_screen(folder: Path, data: dict) -> tuple[int, int, float]:
     store, artifacts = SqliteJobStore(settings.database_path), LocalArtifactStore(settings.artifacts_dir)
     engine = LocalEngine(FAKE_BOLTZ_COMMAND, folder / "engine", accelerator="gpu")
     worker = Worker(store, artifacts, engine, settings, timing=WorkerTiming(poll_s=0.05, idle_s=0.05))
-    job = service.submit("drug_discovery", data, store=store, use_cache=False).job
+    job = job_service(store).submit("drug_discovery", data, use_cache=False).job
     started = time.perf_counter()
     done = worker.run_once()
     elapsed = time.perf_counter() - started

@@ -8,7 +8,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from omtx_core.jobs.models import Job, JobQuery, JobStatus
+from omtx_core.domain.identity import LOCAL_OWNER
+from omtx_core.domain.job import Job, JobQuery, JobStatus
 from omtx_core.store.sqlite import FOLDED_NAME, SqliteJobStore, format_time, job_to_row
 
 JOBS = 100_000
@@ -25,8 +26,8 @@ QUERIES = {
 
 def fill(store: SqliteJobStore) -> float:
     """Insert JOBS jobs in one transaction (names and statuses vary); return the seconds it took."""
-    template = job_to_row(Job(task_type="protein_structure", job_name="x", input={"protein_sequence": "MQIF"},
-                              input_hash="h"))  # fmt: skip
+    template = job_to_row(Job(owner=LOCAL_OWNER, task_type="protein_structure", job_name="x",
+                              input={"protein_sequence": "MQIF"}, input_hash="h"))  # fmt: skip
     base = datetime(2024, 1, 1, tzinfo=UTC)
     statuses = [status.value for status in JobStatus]
     rows = []

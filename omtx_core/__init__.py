@@ -3,7 +3,7 @@
 from omtx_core.boltz.inputs import BoltzInput
 from omtx_core.boltz.options import PredictionOptions
 from omtx_core.boltz.plan import BoltzRun, Plan
-from omtx_core.config import Settings, get_settings
+from omtx_core.config import Settings, load_settings
 from omtx_core.errors import BoltzOutputError, ConfigurationError, InputError, OmtxError, Problem
 from omtx_core.tasks import TASKS, ValidatedInput, task_model, validate_task_input
 
@@ -20,7 +20,7 @@ __all__ = [
     "Settings",
     "TASKS",
     "ValidatedInput",
-    "get_settings",
+    "load_settings",
     "task_model",
     "validate_task_input",
 ]

@@ -14,8 +14,11 @@ EXIT_INVALID = 2
 
 
 def main(argv: list[str] | None = None) -> int:
+    from omtx_core.cli_jobs import CliContext
+
     parser = _parser()
     args = parser.parse_args(argv)
+    args.ctx = CliContext()  # settings and stores, built on first use: `inspect` needs neither
     try:
         return args.handler(args)
     except InputError as exc:
@@ -57,23 +60,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    validated = _validated(args.task, args.input)
+    validated = _validated(args)
     print(json.dumps(validated.input.model_dump(mode="json"), indent=2, ensure_ascii=False))
     return 0
 
 
 def _plan(args: argparse.Namespace) -> int:
-    validated = _validated(args.task, args.input)
+    validated = _validated(args)
     validated.plan.write(args.out)
     for run in validated.plan.runs:
         print(run.name)
     return 0
 
 
-def _validated(task: str, path: Path):
+def _validated(args: argparse.Namespace):
     from omtx_core.tasks import validate_task_input
 
-    validated = validate_task_input(task, _read_json(path))
+    validated = validate_task_input(args.task, _read_json(args.input), args.ctx.settings)
     for warning in validated.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return validated

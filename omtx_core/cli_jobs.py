@@ -7,13 +7,48 @@ import json
 import signal
 import sys
 import time
+from functools import cached_property
 from typing import Any
 
-from omtx_core.config import get_settings
-from omtx_core.jobs.models import Job, JobQuery, JobStatus
+from omtx_core.config import Settings, load_settings
+from omtx_core.domain.job import Job, JobQuery, JobStatus
 
 EXIT_JOB_FAILED = 1
 EXIT_NOT_FINISHED = 3  # --wait gave up (--timeout) before the job finished
+
+
+class CliContext:
+    """What the commands need, each built once on first use: settings, stores, hot cache, the caller's job service.
+
+    The caller's identity comes from the store settings: the local user on SQLite; on Supabase, whoever
+    OMTX_SUPABASE_KEY speaks for (a user's JWT: that user; the service-role key: every job).
+    """
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings()
+
+    @cached_property
+    def stores(self):
+        from omtx_core.store.factory import open_stores
+
+        return open_stores(self.settings)
+
+    @cached_property
+    def hot(self):
+        from omtx_core.cache import open_hot_cache
+
+        return open_hot_cache(self.settings)
+
+    @cached_property
+    def jobs(self):
+        from omtx_core.domain.identity import identity_for
+        from omtx_core.jobs.service import JobService
+
+        key = self.settings.supabase_key.get_secret_value() if self.settings.supabase_key else None
+        store, artifacts = self.stores
+        identity = identity_for(self.settings.store, key)
+        return JobService(settings=self.settings, store=store, artifacts=artifacts, identity=identity, hot=self.hot)
 
 
 def add_job_commands(commands: argparse._SubParsersAction, task_help: str, read_json) -> None:
@@ -54,24 +89,16 @@ def add_job_commands(commands: argparse._SubParsersAction, task_help: str, read_
     worker.set_defaults(handler=_worker)
 
 
-def _stores():
-    from omtx_core.store.factory import open_stores
-
-    return open_stores(get_settings())
-
-
 def _submit(args: argparse.Namespace, read_json) -> int:
-    from omtx_core.jobs import service
-
-    store, _ = _stores()
-    submission = service.submit(args.task, read_json(args.input), store=store, use_cache=not args.no_cache)
+    jobs = args.ctx.jobs
+    submission = jobs.submit(args.task, read_json(args.input), use_cache=not args.no_cache)
     for warning in submission.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     job = submission.job
     if job.cache_hit:
         print(f"cache hit: results of job {job.results_from}")
     if args.wait:
-        job = _wait_for(store, job, args.timeout)
+        job = _wait_for(jobs, job, args.timeout)
         print(_describe(job))
     print(job.id)
     if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
@@ -79,18 +106,17 @@ def _submit(args: argparse.Namespace, read_json) -> int:
     return EXIT_NOT_FINISHED if args.wait and not job.status.is_terminal else 0
 
 
-def _wait_for(store, job: Job, timeout: float | None) -> Job:
+def _wait_for(jobs, job: Job, timeout: float | None) -> Job:
     deadline = None if timeout is None else time.monotonic() + timeout
     while not job.status.is_terminal and (deadline is None or time.monotonic() < deadline):
         time.sleep(0.5)
-        job = store.get(job.id) or job
+        job = jobs.get(job.id)
     return job
 
 
 def _list(args: argparse.Namespace) -> int:
-    store, _ = _stores()
     query = JobQuery(status=args.status, task_type=args.task, search=args.search, limit=args.limit, offset=args.offset)
-    page = store.list(query)
+    page = args.ctx.jobs.list(query)
     if args.json:
         print(json.dumps([_as_json(job) for job in page.jobs], indent=2))
         return 0
@@ -101,33 +127,24 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from omtx_core.jobs import service
-
-    job = service.get_job(args.id, store=_stores()[0])
+    job = args.ctx.jobs.get(args.id)
     print(json.dumps(_as_json(job), indent=2) if args.json else _describe(job))
     return 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    from omtx_core.jobs import service
-
-    job = service.cancel(args.id, store=_stores()[0])
+    job = args.ctx.jobs.cancel(args.id)
     print(f"{job.id} {job.status.value}")
     return 0
 
 
 def _rerun(args: argparse.Namespace) -> int:
-    from omtx_core.jobs import service
-
-    print(service.rerun(args.id, store=_stores()[0]).job.id)
+    print(args.ctx.jobs.rerun(args.id).job.id)
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
-    from omtx_core.jobs import service
-
-    store, artifacts = _stores()
-    service.delete(args.id, store=store, artifacts=artifacts)
+    args.ctx.jobs.delete(args.id)
     print(f"{args.id} deleted")
     return 0
 
@@ -136,9 +153,9 @@ def _worker(args: argparse.Namespace) -> int:
     from omtx_core.engines.factory import make_engine
     from omtx_core.jobs.worker import Worker
 
-    settings = get_settings()
-    store, artifacts = _stores()
-    worker = Worker(store, artifacts, make_engine(settings), settings)
+    settings = args.ctx.settings
+    store, artifacts = args.ctx.stores
+    worker = Worker(store, artifacts, make_engine(settings), settings, hot=args.ctx.hot)
     reason = worker.engine.unavailable_reason()
     if reason:
         print(f"warning: {reason}", file=sys.stderr)

@@ -1,10 +1,20 @@
-"""Settings for OMTX-Hub, read from `OMTX_*` environment variables (every field says what it does)."""
+"""Settings for OMTX-Hub: one `Settings`, built once per process by its entry point and passed down.
+
+Where values come from, strongest first:
+1. values passed in: the app passes the root-level keys of `.streamlit/secrets.toml` named like the variables
+   (`OMTX_SUPABASE_KEY = "..."`), read from `st.secrets` by `omtx_core.ui.resources` (Streamlit also copies
+   them into the environment, so both routes agree);
+2. `OMTX_*` environment variables (no `.env` file is read);
+3. the defaults below.
+Entry points: the app (`omtx_core.ui.resources.runtime`), the CLI (`omtx_core.cli.main`), and the Modal app at
+deploy time (`omtx_core/engines/modal_app.py` reads the `modal_*` fields). Nothing below them reads the environment.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -78,6 +88,22 @@ class Settings(BaseSettings):
     )
     worker: bool = Field(default=True, description="Run a worker thread inside the app process (the embedded default).")
 
+    # Modal: the deployed app (omtx_core/engines/modal_app.py) and how a batch is spread over its calls.
+    modal_app_name: str = Field(default="omtx-boltz", description="Name of the deployed Modal app (modal_app.py).")
+    modal_function_name: str = Field(
+        default="predict_batch", description="The Modal function that runs `boltz predict`."
+    )
+    modal_gpu: str = Field(default="A100-80GB", description="Modal GPU type, read when modal_app.py is deployed.")
+    modal_timeout_s: int = Field(
+        default=1800, ge=60, description="Time limit of one Modal call in seconds, read when modal_app.py is deployed."
+    )
+    modal_chunk_size: int = Field(
+        default=25, ge=1, description="Boltz runs per Modal call (one model load serves the whole chunk)."
+    )
+    modal_max_calls: int = Field(
+        default=10, ge=1, description="Most Modal calls a worker runs at once, over all its jobs; more chunks wait."
+    )
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "jobs.sqlite3"
@@ -87,11 +113,21 @@ class Settings(BaseSettings):
         return self.data_dir / "artifacts"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment; ConfigurationError names a bad variable."""
+ENV_PREFIX = "OMTX_"
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from `overrides` (variable names, e.g. from Streamlit secrets), then the environment, then defaults.
+
+    Call it once per process, in an entry point; ConfigurationError names a bad variable without its value.
+    """
+    values = {
+        name.removeprefix(ENV_PREFIX).lower(): value
+        for name, value in (overrides or {}).items()
+        if name.startswith(ENV_PREFIX) and name.removeprefix(ENV_PREFIX).lower() in Settings.model_fields
+    }
     try:
-        return Settings()
+        return Settings(**values)
     except ValidationError as exc:
-        bad = "; ".join(f"OMTX_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        raise ConfigurationError(f"A setting is invalid: {bad}.", "Fix or unset that environment variable.") from None
+        bad = "; ".join(f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise ConfigurationError(f"A setting is invalid: {bad}.", "Fix or unset that variable.") from None

@@ -1,9 +1,18 @@
 """One exception tree for OMTX-Hub: every error carries a user message and a hint.
 
-    OmtxError                 message + hint, safe to show to a scientist
-    ├── InputError            invalid task input; lists every Problem (field, message, hint)
-    ├── BoltzOutputError      a folder that is not (complete) Boltz output; names the file
-    └── ConfigurationError    a setting that is missing or wrong
+    OmtxError                   message + hint, safe to show to a scientist
+    ├── InputError              invalid task input; lists every Problem (field, message, hint)
+    ├── BoltzOutputError        a folder that is not (complete) Boltz output; names the file
+    ├── ConfigurationError      a setting that is missing or wrong
+    ├── JobNotFound             no such job, or not one the caller may see
+    ├── IllegalTransition       a status change the job lifecycle forbids
+    ├── StaleJobError           a conditional update found the job changed underneath it
+    ├── StoreUnavailable        the store cannot be reached right now; retry later
+    ├── StoreRefused            the store answered but refused (permissions, constraints)
+    ├── ArtifactNotFound        no stored file under this key
+    ├── ImportRefused           Boltz output that cannot be imported (unsafe, too large, damaged)
+    └── EngineError             an engine could not do what was asked (`transient` ones are retried)
+        └── EngineUnavailable   no engine is configured; jobs wait in the queue
 
 `FieldProblem` is the ValueError that validators raise inside pydantic models; `InputError.from_pydantic`
 turns pydantic's errors into Problems without losing the message or the hint.
@@ -120,3 +129,47 @@ def _problems_from_error(error: dict) -> list[Problem]:
 
 def _join(loc: tuple[int | str, ...], field: str) -> str:
     return ".".join(part for part in (field_path(loc), field) if part)
+
+
+class JobNotFound(OmtxError):
+    """No job with this id, or not one the caller may see (the two are never told apart)."""
+
+
+class IllegalTransition(OmtxError):
+    """A status change the lifecycle does not allow (e.g. completed → running)."""
+
+
+class StaleJobError(OmtxError):
+    """A conditional update found the job changed underneath it (status or lease owner differ)."""
+
+
+class StoreUnavailable(OmtxError):
+    """The store cannot be reached right now (network, server down); the operation may be retried."""
+
+
+class StoreRefused(OmtxError):
+    """The store answered but refused the request (permission, row-level security, constraint); not an outage."""
+
+    def __init__(self, message: str, hint: str = "", *, code: str = "") -> None:
+        super().__init__(message, hint)
+        self.code = code
+
+
+class ArtifactNotFound(OmtxError):
+    """No artifact under this key."""
+
+
+class ImportRefused(OmtxError):
+    """An archive or folder that cannot be imported: unsafe, too large, damaged, or not Boltz output."""
+
+
+class EngineError(OmtxError):
+    """An engine could not do what was asked; `transient` errors are retried with backoff."""
+
+    def __init__(self, message: str, hint: str = "", *, transient: bool = False) -> None:
+        super().__init__(message, hint)
+        self.transient = transient
+
+
+class EngineUnavailable(EngineError):
+    """No compute engine is configured; submitted jobs wait in the queue until one is."""

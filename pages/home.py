@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from omtx_core.jobs.models import JobQuery
+from omtx_core.domain.job import JobQuery
 from omtx_core.tasks import TASKS
 from omtx_core.ui.forms import TASK_BLURBS
 from omtx_core.ui.job_list import key_metric
 from omtx_core.ui.job_view import STATUS_BADGES
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs
 
 st.title("OMTX-Hub")
 st.markdown(
@@ -23,7 +23,7 @@ for index, (task_id, model) in enumerate(TASKS.items()):
 
 st.subheader("Recent jobs")
 try:
-    recent = runtime().store.list(JobQuery(limit=5)).jobs
+    recent = jobs().list(JobQuery(limit=5)).jobs
 except Exception:  # the sidebar already explains a store problem
     recent = []
 if not recent:

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from omtx_core.jobs.importer import import_boltz_results
 from omtx_core.ui.errors import show_error
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs, runtime
 
 st.title("Import Boltz results")
 st.markdown(
@@ -21,16 +20,9 @@ if runtime().settings.store == "sqlite":  # a server path only makes sense when 
 job_name = st.text_input("Job name (optional)")
 
 if st.button("Import", type="primary", disabled=not (upload or folder), key="import.go"):
-    rt = runtime()
     try:
         source = upload.getvalue() if upload else Path(folder).expanduser()
-        job = import_boltz_results(
-            source,
-            store=rt.store,
-            artifacts=rt.artifacts,
-            job_name=job_name or None,
-            max_bytes=rt.settings.import_max_mb * 2**20,
-        )
+        job = jobs().import_results(source, job_name=job_name or None)
     except Exception as exc:
         show_error(exc)
     else:

@@ -2,15 +2,14 @@
 
 import streamlit as st
 
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobQuery, JobStatus
+from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.ui import job_view, result_tabs, task_views
 from omtx_core.ui.errors import show_error
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs
 
 job_id = st.query_params.get("job")
 if not job_id:
-    recent = runtime().store.list(JobQuery(limit=50)).jobs
+    recent = jobs().list(JobQuery(limit=50)).jobs
     if not recent:
         st.info("No jobs yet. Pick a task in the sidebar and submit one.")
         st.stop()
@@ -18,7 +17,7 @@ if not job_id:
     st.query_params["job"] = job_id = chosen.id
 
 try:
-    job = service.get_job(job_id, store=runtime().store)
+    job = jobs().get(job_id)
 except Exception as exc:
     show_error(exc)
     st.stop()

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from omtx_core.jobs.models import JobQuery, JobStatus
+from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.tasks import TASKS
 from omtx_core.ui import job_list
 from omtx_core.ui.errors import show_error
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs
 
 PAGE_SIZE = 50
 
@@ -25,7 +25,7 @@ try:
         limit=PAGE_SIZE,
         offset=(page_number - 1) * PAGE_SIZE,
     )
-    page = runtime().store.list(query)
+    page = jobs().list(query)
 except Exception as exc:
     show_error(exc)
     st.stop()

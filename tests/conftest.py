@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+_CONFIG_PREFIXES = ("OMTX_", "MODAL_")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path_factory):
+    """Every test starts from the defaults: no OMTX_* or MODAL_* variable of the developer's shell leaks in.
+
+    Settings are built from the environment wherever an entry point needs them, so a clean environment means
+    fresh default settings; tests that need others set variables (monkeypatch) or pass `Settings(...)`. Modal's
+    own config file (~/.modal.toml) is hidden too, so no test can find real Modal credentials.
+    """
+    for name in [name for name in os.environ if name.startswith(_CONFIG_PREFIXES)]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("MODAL_CONFIG_PATH", str(tmp_path_factory.getbasetemp() / "no-modal.toml"))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from omtx_core.engines.base import EngineBatch, EngineError, EngineState, EngineStatus
+from omtx_core.engines.base import EngineBatch, EngineState, EngineStatus
+from omtx_core.errors import EngineError
 from tests.boltz_fixture_output import write_prediction
 
 

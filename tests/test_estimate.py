@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from omtx_core.boltz.estimate import estimate, run_seconds
+from omtx_core.config import Settings
 from omtx_core.tasks import validate_task_input
 from tests.examples import LYSOZYME, VALID_INPUTS
 
 
 def plan(task: str, data: dict):
-    return validate_task_input(task, data).plan
+    return validate_task_input(task, data, Settings()).plan
 
 
 def test_bigger_inputs_and_more_samples_take_longer():

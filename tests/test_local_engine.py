@@ -8,14 +8,15 @@ import time
 import pytest
 
 from omtx_core.boltz.outputs import parse_boltz_output
+from omtx_core.config import Settings
+from omtx_core.domain.job import JobStatus
 from omtx_core.engines.base import EngineBatch, EngineRun, EngineState
 from omtx_core.engines.local import CPU_WARNING, LocalEngine
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobStatus
 from omtx_core.jobs.worker import Worker, WorkerTiming
 from omtx_core.tasks import validate_task_input
 from tests.examples import VALID_INPUTS
 from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, recorded
+from tests.services import job_service
 
 FAST = WorkerTiming(poll_s=0.05, idle_s=0.05, retry_backoff_s=0.01, log_every_s=0)
 
@@ -33,7 +34,7 @@ def engine(tmp_path, record):
 
 
 def batch_for(task: str, job_id: str = "job1") -> EngineBatch:
-    plan = validate_task_input(task, VALID_INPUTS[task]).plan
+    plan = validate_task_input(task, VALID_INPUTS[task], Settings()).plan
     runs = tuple(EngineRun(r.name, r.yaml_text, tuple(r.cli_args()), tokens=r.tokens) for r in plan.runs)
     return EngineBatch(job_id, runs, timeout_s=60)
 
@@ -125,8 +126,12 @@ def worker_parts(tmp_path, engine):
 )
 def test_boltz_failures_show_on_the_job(worker_parts, monkeypatch, mode, kind, words):
     store, _, worker = worker_parts
-    job = service.submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"], store=store).job
-    run = validate_task_input("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).plan.runs[0].name
+    job = job_service(store).submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).job
+    run = (
+        validate_task_input("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"], Settings())
+        .plan.runs[0]
+        .name
+    )
     monkeypatch.setenv("FAKE_BOLTZ_MODE", mode.format(run=run))
     done = worker.run_once()
     assert done.id == job.id and done.status == JobStatus.FAILED
@@ -143,7 +148,7 @@ def test_a_hanging_boltz_is_stopped_at_the_time_limit(worker_parts, monkeypatch)
     start = datetime.now(UTC)
     worker = Worker(store, artifacts, engine, worker_parts[2].settings.model_copy(update={"lease_s": 10**6}),
                     timing=FAST, clock=lambda: start + timedelta(seconds=30 * next(ticks)))  # fmt: skip
-    service.submit("protein_structure", VALID_INPUTS["protein_structure"], store=store)
+    job_service(store).submit("protein_structure", VALID_INPUTS["protein_structure"])
     done = worker.run_once()
     assert done.status == JobStatus.FAILED and done.error.kind == "timeout"
     assert not engine._batches  # cancelled: the process group was stopped and the batch forgotten

@@ -7,7 +7,7 @@ from typing import Literal
 
 import yaml
 
-from omtx_core.engines.staging import MSA_DIR_PLACEHOLDER
+from omtx_core.boltz.staging import MSA_DIR_PLACEHOLDER
 
 EntityType = Literal["protein", "dna", "rna", "ligand"]
 MAX_AFFINITY_ATOMS = 128

@@ -7,8 +7,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from omtx_core.errors import OmtxError
-
 GPU_TOKENS_PER_RUN_LIMIT = 1000  # runs larger than this get proportionally more time
 CPU_SECONDS_PER_TOKEN = 4.0  # about an hour for ~900 tokens on a CPU (BOLTZ.md §5)
 
@@ -60,14 +58,6 @@ def time_limit_s(runs: tuple[EngineRun, ...], per_run_s: float, *, on_cpu: bool 
         scale = max(1.0, run.tokens / GPU_TOKENS_PER_RUN_LIMIT)
         total += max(per_run_s * scale, run.tokens * CPU_SECONDS_PER_TOKEN * 1.5 if on_cpu else 0.0)
     return total
-
-
-class EngineError(OmtxError):
-    """An engine could not do what was asked; `transient` errors are retried with backoff."""
-
-    def __init__(self, message: str, hint: str = "", *, transient: bool = False) -> None:
-        super().__init__(message, hint)
-        self.transient = transient
 
 
 @runtime_checkable

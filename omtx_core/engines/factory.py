@@ -6,6 +6,7 @@ from pathlib import Path
 
 from omtx_core.config import Settings
 from omtx_core.engines.base import EngineBatch, EngineRun, EngineStatus, time_limit_s
+from omtx_core.errors import EngineUnavailable
 
 NO_ENGINE_REASON = (
     "No compute engine is configured: install Boltz on a GPU machine (see README) or set Modal credentials. "
@@ -28,16 +29,16 @@ class UnavailableEngine:
         return time_limit_s(runs, per_run_s)
 
     def start(self, batch: EngineBatch) -> list[str]:
-        raise RuntimeError(self.reason)
+        raise EngineUnavailable(self.reason)
 
     def poll(self, call_ids: list[str]) -> EngineStatus:
-        raise RuntimeError(self.reason)
+        raise EngineUnavailable(self.reason)
 
     def read_log(self, call_ids: list[str]) -> str:
         return ""
 
     def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
-        raise RuntimeError(self.reason)
+        raise EngineUnavailable(self.reason)
 
     def cancel(self, call_ids: list[str]) -> None:
         return None
@@ -48,7 +49,7 @@ def make_engine(settings: Settings):
     if settings.engine in ("auto", "modal"):
         from omtx_core.engines.modal import ModalEngine
 
-        modal = ModalEngine()
+        modal = ModalEngine(settings)
         if settings.engine == "modal" or modal.unavailable_reason() is None:
             return modal
     from omtx_core.engines.local import LocalEngine

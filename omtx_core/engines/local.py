@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omtx_core.boltz.staging import boltz_command, stage_inputs
 from omtx_core.engines.base import EngineBatch, EngineRun, EngineState, EngineStatus, time_limit_s
-from omtx_core.engines.staging import boltz_command, stage_inputs
 
 CPU_WARNING = (
     "No GPU found: Boltz runs on the CPU, which is very slow (about an hour for ~900 tokens). "

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from omtx_core.engines.base import EngineBatch, EngineError, EngineRun, EngineState, EngineStatus, time_limit_s
-from omtx_core.engines.staging import unpack_results
+from omtx_core.boltz.staging import unpack_results
+from omtx_core.config import Settings
+from omtx_core.engines.base import EngineBatch, EngineRun, EngineState, EngineStatus, time_limit_s
+from omtx_core.errors import EngineError
 
 BATCH_PREFIX = "modal-batch:"
 README_SECTION = "Running on Modal"
@@ -23,25 +22,6 @@ DEPLOY_COMMAND = "modal deploy omtx_core/engines/modal_app.py"
 MAX_REMEMBERED_BATCHES = 50  # ended batches kept for read_log/fetch_outputs; older ones are forgotten
 # Exception class names (Modal's or builtin) meaning "Modal could not be reached", worth a retry.
 _CONNECTIVITY = {"ConnectionError", "ServiceError", "InternalError", "ResourceExhaustedError", "StreamTerminatedError"}
-
-
-class ModalSettings(BaseSettings):
-    """Where the deployed Modal app lives and how a batch is spread over its calls (`OMTX_MODAL_*`)."""
-
-    model_config = SettingsConfigDict(env_prefix="OMTX_MODAL_", extra="ignore")
-
-    app_name: str = Field(default="omtx-boltz", description="Name of the deployed Modal app (modal_app.py).")
-    function_name: str = Field(default="predict_batch", description="The Modal function that runs `boltz predict`.")
-    gpu: str = Field(default="A100-80GB", description="Modal GPU type, read when modal_app.py is deployed.")
-    timeout_s: int = Field(
-        default=1800, ge=60, description="Time limit of one Modal call in seconds, read when modal_app.py is deployed."
-    )
-    chunk_size: int = Field(
-        default=25, ge=1, description="Boltz runs per Modal call (one model load serves the whole chunk)."
-    )
-    max_calls: int = Field(
-        default=10, ge=1, description="Most Modal calls this worker runs at once, over all its jobs; more chunks wait."
-    )
 
 
 @dataclass
@@ -109,12 +89,12 @@ class ModalEngine:
 
     def __init__(
         self,
-        settings: ModalSettings | None = None,
+        settings: Settings,
         *,
         lookup: Callable[[str, str], Any] | None = None,
         call_from_id: Callable[[str], Any] | None = None,
     ) -> None:
-        self.settings = settings or ModalSettings()
+        self.settings = settings
         self._lookup = lookup or _default_lookup
         self._call_from_id = call_from_id or _default_call_from_id
         self._batches: dict[str, _Batch] = {}
@@ -132,11 +112,11 @@ class ModalEngine:
         )
 
     def time_limit_s(self, runs: tuple[EngineRun, ...], per_run_s: float) -> float:
-        return max(time_limit_s(runs, per_run_s), float(self.settings.timeout_s))
+        return max(time_limit_s(runs, per_run_s), float(self.settings.modal_timeout_s))
 
     def start(self, batch: EngineBatch) -> list[str]:
         try:
-            function = self._lookup(self.settings.app_name, self.settings.function_name)
+            function = self._lookup(self.settings.modal_app_name, self.settings.modal_function_name)
         except Exception as exc:
             raise self._engine_error(exc) from None
         state = _Batch(self._chunk(batch.runs), function)
@@ -206,7 +186,7 @@ class ModalEngine:
         groups: dict[tuple[str, ...], list[EngineRun]] = {}
         for run in runs:
             groups.setdefault(tuple(run.cli_args), []).append(run)
-        size, chunks = self.settings.chunk_size, []
+        size, chunks = self.settings.modal_chunk_size, []
         for cli_args, group in groups.items():
             for start in range(0, len(group), size):
                 chunks.append(_Chunk(len(chunks), tuple(group[start : start + size]), cli_args))
@@ -217,7 +197,7 @@ class ModalEngine:
         cap); `strict` re-raises the first spawn error."""
         with self._lock:
             elsewhere = sum(other.count("running") for other in self._batches.values() if other is not state)
-        free = self.settings.max_calls - elsewhere - state.count("running")
+        free = self.settings.modal_max_calls - elsewhere - state.count("running")
         for chunk in [c for c in state.chunks if c.state == "waiting"][: max(0, free)]:
             try:
                 call = state.function.spawn(_payload(chunk.runs), list(chunk.cli_args))
@@ -273,7 +253,7 @@ class ModalEngine:
             self._call_from_id(call_id).cancel()
 
     def _engine_error(self, exc: Exception) -> EngineError:
-        name = f"{self.settings.app_name}.{self.settings.function_name}"
+        name = f"{self.settings.modal_app_name}.{self.settings.modal_function_name}"
         if type(exc).__name__ == "NotFoundError":
             return EngineError(f"The Modal function {name} is not deployed.", f"Run `{DEPLOY_COMMAND}`.")
         if type(exc).__name__ == "AuthError":

@@ -10,9 +10,9 @@ The weights (about 6 GB) live on the Volume `omtx-boltz-models`, mounted at `/mo
 `--cache /models`. `predict_batch` never downloads them: without them it stops with an error naming the command
 above, because a per-call download would cost minutes of GPU time on every cold start.
 
-`OMTX_MODAL_APP_NAME`, `OMTX_MODAL_GPU` and `OMTX_MODAL_TIMEOUT_S` are read when this file is deployed; the app
-(`omtx_core.engines.modal.ModalSettings`) must use the same app name. Deploy by file path as above: only this
-file and `staging.py` travel to the container, so the remote code needs nothing but the stdlib and Boltz.
+`OMTX_MODAL_APP_NAME`, `OMTX_MODAL_GPU` and `OMTX_MODAL_TIMEOUT_S` are read when this file is deployed, through the
+app's own `Settings` (so the app and its workers find the same app name). Deploy by file path as above: only this
+file and `omtx_core/boltz/staging.py` travel to the container, so the remote code needs only the stdlib and Boltz.
 """
 
 from __future__ import annotations
@@ -25,9 +25,20 @@ from pathlib import Path
 
 import modal
 
-APP_NAME = os.environ.get("OMTX_MODAL_APP_NAME", "omtx-boltz")
-GPU = os.environ.get("OMTX_MODAL_GPU", "A100-80GB")
-TIMEOUT_S = int(os.environ.get("OMTX_MODAL_TIMEOUT_S", "1800"))
+
+def _deploy_settings() -> tuple[str, str, int]:
+    """(app name, GPU, call time limit) from OMTX-Hub's Settings on the machine that deploys. The container holds
+    only this file: it reads the values the image was built with (`image.env` below)."""
+    if modal.is_local():
+        from omtx_core.config import load_settings
+
+        settings = load_settings()
+        return settings.modal_app_name, settings.modal_gpu, settings.modal_timeout_s
+    env = os.environ
+    return env["OMTX_MODAL_APP_NAME"], env["OMTX_MODAL_GPU"], int(env["OMTX_MODAL_TIMEOUT_S"])
+
+
+APP_NAME, GPU, TIMEOUT_S = _deploy_settings()
 MODELS_DIR = "/models"
 VOLUME_NAME = "omtx-boltz-models"
 WEIGHT_FILES = ("boltz2_conf.ckpt", "boltz2_aff.ckpt", "mols.tar", "mols")  # what download_boltz2 leaves behind
@@ -41,7 +52,8 @@ app = modal.App(APP_NAME)
 image = (
     modal.Image.debian_slim(python_version="3.12")
     .uv_pip_install("boltz[cuda]==2.2.1")
-    .add_local_file(Path(__file__).with_name("staging.py"), "/root/omtx_staging.py")
+    .env({"OMTX_MODAL_APP_NAME": APP_NAME, "OMTX_MODAL_GPU": GPU, "OMTX_MODAL_TIMEOUT_S": str(TIMEOUT_S)})
+    .add_local_file(Path(__file__).parents[1] / "boltz" / "staging.py", "/root/omtx_staging.py")
 )
 volume = modal.Volume.from_name(VOLUME_NAME, create_if_missing=True)
 
@@ -81,7 +93,7 @@ def _staging():
     try:
         import omtx_staging as staging  # type: ignore[import-not-found]
     except ImportError:
-        from omtx_core.engines import staging
+        from omtx_core.boltz import staging
     return staging
 
 

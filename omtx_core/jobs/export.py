@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from omtx_core.boltz.plan import safe_name
+from omtx_core.domain.job import Job, JobStatus
+from omtx_core.domain.layout import BOLTZ_FOLDER, BUCKETS, RESULT_FILE, JobFiles
 from omtx_core.errors import OmtxError
-from omtx_core.jobs.models import Job, JobStatus
-from omtx_core.jobs.results import RESULT_FILE, read_result_document
-from omtx_core.store.base import ArtifactStore, check_artifact_key
+from omtx_core.jobs.results import read_result_document
+from omtx_core.store.base import ArtifactStore
 
 # PDB's fixed columns: 5-digit atom serials, 4-digit residue numbers, chain id in column 22 (gemmi also uses
 # column 21, so 2 characters). gemmi would write larger numbers in hybrid-36, which most viewers misread.
@@ -62,14 +63,14 @@ def materialize(job: Job, artifacts: ArtifactStore, cache_dir: Path) -> Path:
     folder or none; when two callers race, the first rename wins and the other's copy is dropped.
     """
     source = job.results_job_id
-    check_artifact_key(f"results/{source}/{RESULT_FILE}")  # the id becomes a folder name: no `..` or `/`
-    target = Path(cache_dir) / source / "boltz_results"
+    files = JobFiles(source)  # checks the id, which becomes a folder name: no `..` or `/`
+    target = Path(cache_dir) / source / BOLTZ_FOLDER
     if target.is_dir():
         return target
     if job.status != JobStatus.COMPLETED:
         raise OmtxError(f"Job {job.id} has no results: it is {job.status.value}.", "Wait until it completes.")
-    prefix = f"results/{source}/boltz_results/"
-    keys = [key for key in artifacts.list(f"results/{source}/") if key.startswith(prefix)]
+    prefix = files.boltz_output
+    keys = [key for key in artifacts.list(files.results) if key.startswith(prefix)]
     if not keys:
         raise OmtxError(f"Job {job.id} has no stored Boltz results.", "Its results may have been deleted; re-run it.")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +185,7 @@ def _job_entries(job: Job, artifacts: ArtifactStore, folder: str) -> list[tuple[
         "input.json": json.dumps(job.input, indent=2, sort_keys=True).encode(),
     }
     # A cache hit ran nothing itself: its inputs, results and log are those of the job it reuses.
-    for bucket in ("inputs", "results", "logs"):
+    for bucket in BUCKETS:
         files.update(_bucket_files(job, artifacts, bucket))
     if job.status == JobStatus.COMPLETED:
         document = read_result_document(job.results_job_id, artifacts)

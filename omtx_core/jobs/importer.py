@@ -20,10 +20,11 @@ from omtx_core.analysis.ligands import smiles_from_coordinates
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.boltz.results import BoltzPrediction, shown
 from omtx_core.cache import input_hash
-from omtx_core.errors import BoltzOutputError, InputError, OmtxError
-from omtx_core.jobs.models import LOCAL_OWNER, Job, JobStatus, utcnow
-from omtx_core.jobs.results import CollectedResults, collect, job_summary, store_results
-from omtx_core.store.base import ArtifactStore, JobStore, check_artifact_key
+from omtx_core.domain.job import Job, JobStatus, utcnow
+from omtx_core.domain.layout import JobFiles
+from omtx_core.errors import BoltzOutputError, ImportRefused, InputError
+from omtx_core.jobs.results import CollectedResults, collect, job_summary, store_results, stored_keys
+from omtx_core.store.base import ArtifactStore, JobStore
 from omtx_core.tasks import task_model
 
 IMPORT_ENGINE = "import"
@@ -38,26 +39,25 @@ _CONFIDENCE_FILE = re.compile(r"confidence_(.+)_model_\d+\.json")
 _CHAIN_ID = re.compile(r"[A-Z0-9]{1,4}")
 
 
-class ImportRefused(OmtxError):
-    """An archive or folder that cannot be imported: unsafe, too large, damaged, or not Boltz output."""
-
-
 def import_boltz_results(
     source: bytes | Path,
     *,
     store: JobStore,
     artifacts: ArtifactStore,
-    owner: str = LOCAL_OWNER,
+    owner: str,
     job_name: str | None = None,
     max_bytes: int = 2 * 2**30,
     clock: Callable[[], datetime] = utcnow,
 ) -> Job:
-    """Store Boltz output (ZIP bytes, a ZIP file path, or a folder path) as a completed job and return it.
+    """Store Boltz output (ZIP bytes, a ZIP file path, or a folder path) as a completed job of `owner`; return it.
 
     A ZIP is checked before anything is written: no absolute paths, `..`, links, special files or encrypted
     members, and at most `max_bytes` expanded (declared sizes, then counted while extracting, as headers may
     lie). The job gets the task `infer_input` picks, engine `import`, and an `import:` input hash so it is
     never served as a cache hit for a real submission. Raises ImportRefused saying why.
+
+    The job is stored first and its files after it, because a shared store lets a user write files only into
+    jobs they own; if storing the files fails, the job and whatever was written are removed again.
     """
     with tempfile.TemporaryDirectory(prefix="omtx-import-") as tmp:
         collected, origin = _collect_source(source, Path(tmp), max_bytes)
@@ -71,14 +71,18 @@ def import_boltz_results(
             status=JobStatus.COMPLETED, created_at=now, updated_at=now, started_at=now, finished_at=now,
             engine=IMPORT_ENGINE, progress_done=len(names), progress_total=len(names), result=job_summary(collected),
         )  # fmt: skip
+        files = JobFiles(job.id)
+        job.artifacts = [*stored_keys(job.id, collected), files.engine_log]
+        stored = store.create(job)
         try:
-            job.artifacts = [*store_results(job.id, collected, artifacts), f"logs/{job.id}/engine.log"]
-            artifacts.put(job.artifacts[-1], _log_text(names, origin, task_type, notes, now).encode(), "text/plain")
-            return store.create(job)
-        except BaseException:  # never leave results behind without the job that owns them
-            for bucket in ("results", "logs"):
-                artifacts.delete_prefix(f"{bucket}/{job.id}/")
+            store_results(job.id, collected, artifacts)
+            artifacts.put(files.engine_log, _log_text(names, origin, task_type, notes, now).encode(), "text/plain")
+        except BaseException:  # never leave a job without its results, nor results without their job
+            for folder in files.folders:
+                artifacts.delete_prefix(folder)
+            store.delete(job.id)
             raise
+        return stored
 
 
 def _collect_source(source: bytes | Path, tmp: Path, max_bytes: int) -> tuple[CollectedResults, str]:
@@ -223,7 +227,7 @@ def _check_files(predictions: list[BoltzPrediction], max_bytes: int) -> None:
         if path.is_symlink() or not (path.is_file() or path.is_dir()):
             raise ImportRefused(f"{shown(path)} is a link or special file; it was refused for safety.", _COPY_HINT)
         try:
-            check_artifact_key(f"results/job/boltz_results/x/{path.parent.name}/{path.name}")
+            JobFiles("check").prediction_file(path.parent.name, path.name)  # raises for names a key cannot hold
         except ValueError:
             raise ImportRefused(f"{shown(path)} has a name the job store cannot hold.", _NAME_HINT) from None
         total += path.stat().st_size if path.is_file() else 0

@@ -10,11 +10,9 @@ from typing import Any
 from omtx_core.boltz.logs import explain_missing_output
 from omtx_core.boltz.outputs import parse_boltz_output, summarize_prediction
 from omtx_core.boltz.results import BoltzPrediction
+from omtx_core.domain.layout import JobFiles
 from omtx_core.errors import BoltzOutputError
 from omtx_core.store.base import ArtifactStore
-
-RESULT_FILE = "result.json"
-PARTIAL_FILE = "partial.json"  # finished runs of a job still running (a screen's live table)
 
 
 @dataclass
@@ -51,37 +49,45 @@ def _prediction_dirs(result_dir: Path) -> list[Path]:
     return sorted(p for p in predictions.iterdir() if p.is_dir()) if predictions.is_dir() else []
 
 
+def result_files(job_id: str, collected: CollectedResults) -> list[tuple[str, Path]]:
+    """(artifact key, local file) of every file `store_results` uploads, in Boltz's own layout."""
+    files = JobFiles(job_id)
+    found = []
+    for run, prediction in collected.predictions.items():
+        found += [(files.prediction_file(run, p.name), p) for p in sorted(prediction.folder.iterdir()) if p.is_file()]
+        record = prediction.folder.parent.parent / "processed" / "records" / f"{run}.json"
+        if record.is_file():
+            found.append((files.record(run), record))
+    return found
+
+
+def stored_keys(job_id: str, collected: CollectedResults) -> list[str]:
+    """The keys `store_results` writes, known before anything is written (the result document last)."""
+    return [key for key, _ in result_files(job_id, collected)] + [JobFiles(job_id).result_document]
+
+
 def store_results(
     job_id: str, collected: CollectedResults, artifacts: ArtifactStore, analysis: dict[str, Any] | None = None
 ) -> list[str]:
-    """Upload each prediction in Boltz's own layout plus `result.json` (with the task's analysis); return the keys."""
-    keys: list[str] = []
-    base = f"results/{job_id}/boltz_results"
-    for run, prediction in collected.predictions.items():
-        for path in sorted(prediction.folder.iterdir()):
-            if path.is_file():
-                keys.append(_put(artifacts, f"{base}/predictions/{run}/{path.name}", path))
-        record = prediction.folder.parent.parent / "processed" / "records" / f"{run}.json"
-        if record.is_file():
-            keys.append(_put(artifacts, f"{base}/processed/records/{run}.json", record))
-    document = result_document(collected, base) | {"analysis": analysis or {}}
-    keys.append(f"results/{job_id}/{RESULT_FILE}")
-    artifacts.put(keys[-1], json.dumps(document).encode(), "application/json")
-    return keys
+    """Upload each prediction in Boltz's own layout, then `result.json` (with the task's analysis); return the keys.
+
+    The result document goes last: a reader who finds it finds every file it points at.
+    """
+    for key, path in result_files(job_id, collected):
+        artifacts.put(key, path.read_bytes())
+    document = result_document(job_id, collected) | {"analysis": analysis or {}}
+    artifacts.put(JobFiles(job_id).result_document, json.dumps(document).encode(), "application/json")
+    return stored_keys(job_id, collected)
 
 
-def _put(artifacts: ArtifactStore, key: str, path: Path) -> str:
-    artifacts.put(key, path.read_bytes())
-    return key
-
-
-def result_document(collected: CollectedResults, base_key: str) -> dict[str, Any]:
+def result_document(job_id: str, collected: CollectedResults) -> dict[str, Any]:
     """Every run's full summary (structure paths as artifact keys) and every failure."""
+    files = JobFiles(job_id)
     runs = {}
     for run, prediction in collected.predictions.items():
         summary = summarize_prediction(prediction)
         for model in summary["models"]:
-            model["structure_path"] = f"{base_key}/predictions/{run}/{Path(model['structure_path']).name}"
+            model["structure_path"] = files.prediction_file(run, Path(model["structure_path"]).name)
         runs[run] = summary
     return {"runs": runs, "failed_runs": collected.failures}
 
@@ -105,6 +111,6 @@ def _run_numbers(prediction: BoltzPrediction) -> dict[str, float | None]:
 
 def read_result_document(results_job_id: str, artifacts: ArtifactStore, hot=None) -> dict[str, Any]:
     """A finished job's result document (shared by its cache hits), through the Redis hot cache when given."""
-    key = f"results/{results_job_id}/{RESULT_FILE}"
+    key = JobFiles(results_job_id).result_document
     data = hot.get_or_load(key, lambda: artifacts.get(key)) if hot is not None else artifacts.get(key)
     return json.loads(data)

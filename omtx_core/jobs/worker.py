@@ -17,12 +17,13 @@ from pathlib import Path
 
 from omtx_core.boltz.msa import generated_msas, next_phase
 from omtx_core.boltz.plan import BoltzRun
-from omtx_core.cache import MsaCache
+from omtx_core.cache import HotCache, MsaCache
 from omtx_core.config import Settings
-from omtx_core.engines.base import Engine, EngineBatch, EngineError, EngineRun, EngineState, EngineStatus
-from omtx_core.errors import InputError
-from omtx_core.jobs.models import Job, JobError, JobStatus, StaleJobError, utcnow
-from omtx_core.jobs.results import PARTIAL_FILE, collect, job_summary, store_results
+from omtx_core.domain.job import Job, JobError, JobStatus, utcnow
+from omtx_core.domain.layout import JobFiles
+from omtx_core.engines.base import Engine, EngineBatch, EngineRun, EngineState, EngineStatus
+from omtx_core.errors import EngineError, InputError, StaleJobError
+from omtx_core.jobs.results import collect, job_summary, store_results
 from omtx_core.store.base import ArtifactStore, JobStore
 from omtx_core.tasks import ValidatedInput, validate_task_input
 
@@ -88,8 +89,10 @@ class Worker:
         worker_id: str | None = None,
         timing: WorkerTiming | None = None,
         clock: Callable[[], datetime] = utcnow,
+        hot: HotCache | None = None,
     ) -> None:
         self.store, self.artifacts, self.engine, self.settings = store, artifacts, engine, settings
+        self.hot = hot or HotCache(None, settings.cache_ttl_s)
         self.worker_id = worker_id or new_worker_id()
         self.timing = timing or WorkerTiming(poll_s=settings.worker_poll_s, idle_s=settings.worker_poll_s * 2.5)
         self.clock = clock
@@ -133,6 +136,7 @@ class _JobRun:
     def __init__(self, worker: Worker, job: Job) -> None:
         self.w = worker
         self.job = job
+        self.files = JobFiles(job.id)
         self.call_ids: list[str] = list(job.engine_call_ids)
         self.done_before = 0  # runs finished in earlier phases of this job
         self.logs: list[str] = []  # engine logs of finished phases
@@ -163,7 +167,7 @@ class _JobRun:
 
     def _execute(self) -> Job | None:
         try:
-            validated = validate_task_input(self.job.task_type, self.job.input)
+            validated = validate_task_input(self.job.task_type, self.job.input, self.w.settings)
         except InputError as exc:
             error = JobError(kind="input", message="The stored input is no longer valid.", details=str(exc))
             raise JobFailed(error) from None
@@ -171,7 +175,7 @@ class _JobRun:
         self.validated = validated
         self._cancel_engine()  # a previous attempt's engine calls, if its worker died
         for run in plan.runs:
-            self.w.artifacts.put(f"inputs/{self.job.id}/{run.name}.yaml", run.yaml_text.encode(), "text/yaml")
+            self.w.artifacts.put(self.files.boltz_input(run.name), run.yaml_text.encode(), "text/yaml")
         with tempfile.TemporaryDirectory(prefix="omtx-out-") as tmp:
             self.partial = _Partial(Path(tmp) / "partial")
             result_dirs = self._run_phases(list(plan.runs), Path(tmp))
@@ -288,8 +292,7 @@ class _JobRun:
             if document is None:
                 partial.enabled = False
                 return
-            key = f"results/{self.job.id}/{PARTIAL_FILE}"
-            self.w.artifacts.put(key, json.dumps(document).encode(), "application/json")
+            self.w.artifacts.put(self.files.partial_results, json.dumps(document).encode(), "application/json")
             partial.published_at = self.w.clock()
         except Exception:
             log.warning("could not publish partial results of job %s", self.job.id, exc_info=True)
@@ -319,13 +322,15 @@ class _JobRun:
 
     def _finish(self, status: JobStatus, changes: dict) -> Job | None:
         with contextlib.suppress(Exception):  # the live preview has served its purpose
-            self.w.artifacts.delete(f"results/{self.job.id}/{PARTIAL_FILE}")
+            self.w.artifacts.delete(self.files.partial_results)
         final = {"status": status, "finished_at": self.w.clock(), "lease_owner": None, "lease_expires_at": None}
         final.update(changes)
         try:
-            return self._update(final)
+            job = self._update(final)
         except StaleJobError:  # cancelled or taken over meanwhile: the other outcome stands
             return self.w.store.get(self.job.id)
+        self.w.hot.keep_job(job)  # the finished record, warm for the first page that opens it
+        return job
 
     def _update(self, changes: dict) -> Job:
         self.job = self.w.store.update(
@@ -347,10 +352,10 @@ class _JobRun:
         current = self.call_ids and self.call_ids != self.logged_calls
         text = "".join(self.logs) + (self.w.engine.read_log(self.call_ids) if current else "") + self.last_log
         if text:
-            self.w.artifacts.put(f"logs/{self.job.id}/engine.log", text.encode(), "text/plain")
+            self.w.artifacts.put(self.files.engine_log, text.encode(), "text/plain")
         self.last_log_at = self.w.clock()
         return text
 
     def _log_keys(self) -> list[str]:
-        key = f"logs/{self.job.id}/engine.log"
+        key = self.files.engine_log
         return [key] if self.w.artifacts.exists(key) else []

@@ -1,31 +1,11 @@
-"""The JobStore and ArtifactStore protocols every store implements, and the errors they raise."""
+"""The JobStore and ArtifactStore protocols every store implements (errors: StoreUnavailable, StoreRefused, ...)."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from omtx_core.errors import OmtxError
-from omtx_core.jobs.models import Job, JobPage, JobQuery, JobStatus
-
-ARTIFACT_BUCKETS = ("inputs", "results", "logs")
-_KEY = re.compile(r"^(inputs|results|logs)/[A-Za-z0-9._-]+(/[A-Za-z0-9._+-]+)*$")
-
-
-class StoreUnavailable(OmtxError):
-    """The store cannot be reached right now (network, server down); the operation may be retried."""
-
-
-class ArtifactNotFound(OmtxError):
-    """No artifact under this key."""
-
-
-def check_artifact_key(key: str) -> str:
-    """Keys are `<bucket>/<job id>/<relative path>`: no `..`, no absolute paths, no odd characters."""
-    if not _KEY.match(key) or any(part in (".", "..") for part in key.split("/")):
-        raise ValueError(f"invalid artifact key {key!r}")
-    return key
+from omtx_core.domain.job import Job, JobPage, JobQuery, JobStatus
 
 
 @runtime_checkable

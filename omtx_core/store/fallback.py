@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omtx_core.jobs.models import IllegalTransition, Job, JobPage, JobQuery, StaleJobError
-from omtx_core.store.base import ArtifactNotFound, ArtifactStore, JobStore, StoreUnavailable
+from omtx_core.domain.job import Job, JobPage, JobQuery
+from omtx_core.errors import ArtifactNotFound, IllegalTransition, StaleJobError, StoreUnavailable
+from omtx_core.store.base import ArtifactStore, JobStore
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5.0

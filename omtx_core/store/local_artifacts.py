@@ -7,7 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from omtx_core.store.base import ARTIFACT_BUCKETS, ArtifactNotFound, check_artifact_key
+from omtx_core.domain.layout import BUCKETS, check_artifact_key
+from omtx_core.errors import ArtifactNotFound
 
 # `~` never appears in a valid key, so a file with it in its name is an unfinished write, never an artifact.
 _TEMP_PREFIX = ".tmp~"
@@ -26,7 +27,7 @@ class LocalArtifactStore:
     def _folder(self, prefix: str) -> Path:
         """The folder a prefix names: `<bucket>`, or `<bucket>/<job id>[/<path>]`, with or without a final `/`."""
         folder = prefix.rstrip("/")
-        if folder not in ARTIFACT_BUCKETS:
+        if folder not in BUCKETS:
             check_artifact_key(folder)
         return self.root / folder
 

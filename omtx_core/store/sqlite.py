@@ -13,17 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from omtx_core.jobs.models import (
-    Job,
-    JobNotFound,
-    JobPage,
-    JobQuery,
-    JobStatus,
-    StaleJobError,
-    check_transition,
-    utcnow,
-)
-from omtx_core.store.base import StoreUnavailable
+from omtx_core.domain.job import Job, JobPage, JobQuery, JobStatus, check_transition, utcnow
+from omtx_core.errors import JobNotFound, StaleJobError, StoreUnavailable
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0

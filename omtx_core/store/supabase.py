@@ -2,7 +2,7 @@
 
 The SQL side (table, indexes, policies, `claim_next_job`) lives in `supabase/migrations/`. Network failures,
 timeouts and server-side outages become `StoreUnavailable`, with a message that never contains the key; other
-refusals (permissions, constraints) become `SupabaseRequestError`. `supabase` and `httpx` are imported only when
+refusals (permissions, constraints) become `StoreRefused`. `supabase` and `httpx` are imported only when
 used, so `import omtx_core` stays light.
 """
 
@@ -13,18 +13,17 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from omtx_core.errors import ConfigurationError, OmtxError
-from omtx_core.jobs.models import (
-    Job,
+from omtx_core.domain.job import Job, JobPage, JobQuery, JobStatus, check_transition, utcnow
+from omtx_core.domain.layout import BUCKETS, check_artifact_key
+from omtx_core.errors import (
+    ArtifactNotFound,
+    ConfigurationError,
     JobNotFound,
-    JobPage,
-    JobQuery,
-    JobStatus,
+    OmtxError,
     StaleJobError,
-    check_transition,
-    utcnow,
+    StoreRefused,
+    StoreUnavailable,
 )
-from omtx_core.store.base import ARTIFACT_BUCKETS, ArtifactNotFound, StoreUnavailable, check_artifact_key
 
 if TYPE_CHECKING:
     from supabase import Client
@@ -38,14 +37,6 @@ _UNAVAILABLE_HINT = "Check the network and Supabase's status page; try again in 
 _PAGE = 100  # Storage lists and removes at most this many objects per request
 _UPDATE_TRIES = 3
 _PLACEHOLDER = ".emptyFolderPlaceholder"  # made by the Supabase dashboard for empty folders; not an artifact
-
-
-class SupabaseRequestError(OmtxError):
-    """Supabase answered but refused the request (permission, row-level security, constraint); not an outage."""
-
-    def __init__(self, message: str, hint: str = "", *, code: str = "") -> None:
-        super().__init__(message, hint)
-        self.code = code
 
 
 def connect_supabase(url: str, key: str, timeout_s: float = 10) -> Client:
@@ -85,14 +76,14 @@ def _translate(exc: Exception, action: str) -> OmtxError | None:
         code = str(exc.code or "")
         if code in _OUTAGE_CODES or code.startswith(_OUTAGE_CLASSES) or _is_http_5xx(code):
             return unavailable
-        return SupabaseRequestError(f"Supabase refused to {action}: {exc.message or code} ({code}).",
-                                    _refusal_hint(code), code=code)  # fmt: skip
+        return StoreRefused(f"Supabase refused to {action}: {exc.message or code} ({code}).",
+                            _refusal_hint(code), code=code)  # fmt: skip
     if isinstance(exc, StorageApiError):
         status = str(exc.status)
         if _is_http_5xx(status):
             return unavailable
-        return SupabaseRequestError(f"Supabase Storage refused to {action}: {exc.message}.",
-                                    _refusal_hint(status), code=str(exc.code))  # fmt: skip
+        return StoreRefused(f"Supabase Storage refused to {action}: {exc.message}.",
+                            _refusal_hint(status), code=str(exc.code))  # fmt: skip
     return None
 
 
@@ -253,7 +244,7 @@ class SupabaseJobStore:
 def _split_prefix(prefix: str) -> tuple[str, str]:
     """`<bucket>/<path prefix>` → (bucket, path prefix); ValueError for anything check_artifact_key would refuse."""
     bucket, _, rest = prefix.partition("/")
-    if bucket not in ARTIFACT_BUCKETS or any(part in (".", "..") for part in rest.split("/")):
+    if bucket not in BUCKETS or any(part in (".", "..") for part in rest.split("/")):
         raise ValueError(f"invalid artifact prefix {prefix!r}")
     if rest.rstrip("/"):
         check_artifact_key(f"{bucket}/{rest.rstrip('/')}")

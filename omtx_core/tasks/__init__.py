@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from omtx_core.boltz.plan import Plan
-from omtx_core.config import Settings, get_settings
+from omtx_core.config import Settings
 from omtx_core.errors import InputError, Problem
 from omtx_core.tasks.base import TaskInput
 from omtx_core.tasks.binding_site_prediction import BindingSitePredictionInput
@@ -53,8 +53,9 @@ def task_model(task_id: str) -> type[TaskInput]:
         raise InputError.single("task", f"Unknown task {task_id!r}.", f"Use one of: {known}.") from None
 
 
-def validate_task_input(task_id: str, data: Any, settings: Settings | None = None) -> ValidatedInput:
-    """Validate raw input (a dict) for a task and plan it; raises InputError listing every problem."""
+def validate_task_input(task_id: str, data: Any, settings: Settings) -> ValidatedInput:
+    """Validate raw input (a dict) for a task and plan it within the settings' limits; raises InputError listing
+    every problem."""
     model = task_model(task_id)
     if not isinstance(data, dict):
         raise InputError.single(
@@ -68,7 +69,7 @@ def validate_task_input(task_id: str, data: Any, settings: Settings | None = Non
     except ValidationError as exc:
         raise InputError.from_pydantic(exc) from None
     plan = task_input.plan()
-    _check_tokens(task_input, plan, settings or get_settings())
+    _check_tokens(task_input, plan, settings)
     return ValidatedInput(task_input, plan, context["warnings"])
 
 

@@ -13,13 +13,11 @@ from pydantic.fields import FieldInfo
 
 from omtx_core.boltz.estimate import estimate
 from omtx_core.boltz.options import PredictionOptions
-from omtx_core.cache import MsaCache, input_hash
-from omtx_core.errors import InputError, Problem
-from omtx_core.jobs import service
-from omtx_core.jobs.models import LOCAL_OWNER, Job
-from omtx_core.tasks import ValidatedInput, validate_task_input
+from omtx_core.domain.job import Job
+from omtx_core.errors import InputError, JobNotFound, Problem
+from omtx_core.tasks import ValidatedInput
 from omtx_core.ui.errors import field_label, problem_line, show_error
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs, runtime
 
 # What each task gives the user, in PRODUCT.md's words; shown on Home and under each page title.
 TASK_BLURBS = {
@@ -82,7 +80,10 @@ def prefill_from_job(prefix: str, to_widgets: Callable[[dict[str, Any]], dict[st
     if not job_id or st.session_state.get(marker) == job_id:
         return
     st.session_state[marker] = job_id
-    job = runtime().store.get(job_id)
+    try:
+        job = jobs().get(job_id)
+    except JobNotFound:
+        job = None
     if job is None or job.task_type != prefix:
         st.warning("The job to copy was not found for this task; the form is left as it was.")
         return
@@ -240,9 +241,9 @@ def submit_button(prefix: str) -> str | None:
 def plan_task(task_id: str, build: Callable[[], dict[str, Any]], *, submit: bool = False) -> ValidatedInput | None:
     """Validate and plan the input (and store it as a job when `submit`); show the outcome or the error."""
     try:
-        validated = validate_task_input(task_id, build())
+        validated = jobs().validate(task_id, build())
         if submit:
-            job = service.store_validated(validated, store=runtime().store)
+            job = jobs().submit_validated(validated)
             if not validated.warnings:  # nothing more to read here: follow the job on its own page
                 st.switch_page("pages/job.py", query_params={"job": job.id})
             show_submission(job)
@@ -279,7 +280,7 @@ def show_plan(validated: ValidatedInput, *, submitted: bool = False) -> None:
     show_warnings(validated.warnings)
     plan, options = validated.plan, validated.input.options
     st.subheader("Pre-flight check")
-    cached = _cached_msa_count(plan)
+    cached = jobs().cached_msa_count(plan.shared_proteins)
     gpu = estimate(plan, cached_msas=cached)
     runs, tokens, msas, minutes = st.columns(4)
     runs.metric("Boltz runs", f"{len(plan.runs):,}")
@@ -304,19 +305,11 @@ def show_plan(validated: ValidatedInput, *, submitted: bool = False) -> None:
         st.info(_NOT_SUBMITTED)
 
 
-def _cached_msa_count(plan) -> int:
-    try:
-        return len(MsaCache(runtime().artifacts).lookup(set(plan.shared_proteins)))
-    except Exception:  # the estimate is a courtesy: never block planning on the store
-        return 0
-
-
 def _cache_note(validated: ValidatedInput) -> None:
     """Say so when identical input was already computed: Submit will reuse it at once."""
-    digest = input_hash(validated.task_id, validated.input.model_dump(mode="json"))
     try:
-        earlier = runtime().store.find_completed(digest, LOCAL_OWNER)
-    except Exception:
+        earlier = jobs().cached_result(validated)
+    except Exception:  # a courtesy note: never block planning on the store
         return
     if earlier is not None:
         st.info(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from omtx_core.jobs import service
-from omtx_core.jobs.models import Job
+from omtx_core.domain.job import Job
 from omtx_core.ui.errors import show_error
 from omtx_core.ui.job_view import STATUS_BADGES, task_title
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs
 
 
 def key_metric(job: Job) -> str:
@@ -60,28 +59,26 @@ def actions(selected: list[Job]) -> None:
     if not selected:
         st.caption("Select rows to open, cancel, re-run, delete or download jobs.")
         return
-    store, artifacts = runtime().store, runtime().artifacts
+    service = jobs()
     open_col, cancel_col, rerun_col, delete_col, zip_col = st.columns(5)
     try:
         if len(selected) == 1 and open_col.button("Open", type="primary", key="jobs.open"):
             st.switch_page("pages/job.py", query_params={"job": selected[0].id})
         if cancel_col.button("Cancel", key="jobs.cancel"):
             for job in selected:
-                service.cancel(job.id, store=store)
+                service.cancel(job.id)
             st.rerun()
         if rerun_col.button("Re-run", key="jobs.rerun"):
             for job in selected:
-                service.rerun(job.id, store=store)
+                service.rerun(job.id)
             st.rerun()
         if delete_col.button("Delete", key="jobs.delete"):
             for job in selected:
-                service.delete(job.id, store=store, artifacts=artifacts)
+                service.delete(job.id)
             st.rerun()
-        from omtx_core.jobs.export import jobs_zip
-
         zip_col.download_button(
             "ZIP",
-            data=lambda: jobs_zip(selected, artifacts),
+            data=lambda: service.job_zip(selected),
             file_name="omtx-jobs.zip",
             mime="application/zip",
             key="jobs.zip",

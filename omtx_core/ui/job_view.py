@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from omtx_core.jobs import service
-from omtx_core.jobs.models import Job, JobStatus
+from omtx_core.domain.job import Job, JobStatus
+from omtx_core.errors import JobNotFound
 from omtx_core.tasks import TASKS
 from omtx_core.ui.errors import show_error
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs, runtime
 
 STATUS_BADGES = {
     JobStatus.PENDING: ("Queued", "gray"),
@@ -36,8 +36,11 @@ def live_status(job_id: str) -> None:
 
     @st.fragment(run_every=REFRESH_S)
     def _progress() -> None:
-        job = runtime().store.get(job_id)
-        if job is None or job.status.is_terminal:
+        try:
+            job = jobs().get(job_id)
+        except JobNotFound:  # deleted meanwhile: the page says so when it reruns
+            st.rerun()
+        if job.status.is_terminal:
             st.rerun()
         total = max(job.progress_total, 1)
         text = f"{job.progress_done} of {job.progress_total} Boltz run(s) finished"
@@ -57,12 +60,10 @@ def _partial_table(job: Job, shown: int = 25) -> None:
     """A screen's ranked table as compounds finish (from the worker's live preview)."""
     import json
 
-    from omtx_core.jobs.results import PARTIAL_FILE
-
-    key = f"results/{job.id}/{PARTIAL_FILE}"
-    if job.status != JobStatus.RUNNING or not runtime().artifacts.exists(key):
+    data = jobs().partial_results(job)
+    if data is None:
         return
-    document = json.loads(runtime().artifacts.get(key))
+    document = json.loads(data)
     rows = [r for r in document.get("rows", []) if r["status"] == "done"]
     summary = document.get("summary", {})
     st.markdown(
@@ -85,11 +86,7 @@ def _partial_table(job: Job, shown: int = 25) -> None:
 
 
 def _log_tail(job: Job, lines: int = 40) -> str:
-    key = f"logs/{job.id}/engine.log"
-    artifacts = runtime().artifacts
-    if not artifacts.exists(key):
-        return ""
-    return "\n".join(artifacts.get(key).decode(errors="replace").splitlines()[-lines:])
+    return "\n".join((jobs().engine_log(job) or "").splitlines()[-lines:])
 
 
 def failure_notice(job: Job) -> None:
@@ -105,29 +102,27 @@ def failure_notice(job: Job) -> None:
 
 def actions(job: Job) -> None:
     """Cancel (while it can run), re-run, delete, and the whole job as a ZIP, side by side."""
-    store, artifacts = runtime().store, runtime().artifacts
+    service = jobs()
     try:
         with st.container(horizontal=True):
             if not job.status.is_terminal and st.button("Cancel job", key="job.cancel"):
-                service.cancel(job.id, store=store)
+                service.cancel(job.id)
                 st.rerun()
             if st.button(
                 "Re-run", key="job.rerun", help="A new job with the same input (the result cache is skipped)."
             ):
-                st.switch_page("pages/job.py", query_params={"job": service.rerun(job.id, store=store).job.id})
+                st.switch_page("pages/job.py", query_params={"job": service.rerun(job.id).job.id})
             if job.task_type in TASKS and st.button(
                 "Edit and re-run", key="job.edit_form", help="Open the task's form filled with this job's input."
             ):
                 st.switch_page(f"pages/{job.task_type}.py", query_params={"from": job.id})
             if st.button("Delete", key="job.delete", help="Removes the job and its files."):
-                service.delete(job.id, store=store, artifacts=artifacts)
+                service.delete(job.id)
                 st.switch_page("pages/jobs.py")
             if job.status.is_terminal:
-                from omtx_core.jobs.export import job_zip
-
                 st.download_button(
                     "Job ZIP",
-                    data=lambda: job_zip(job, artifacts),
+                    data=lambda: service.job_zip([job]),
                     file_name=f"{job.id}.zip",
                     mime="application/zip",
                     key="job.zip",
@@ -152,7 +147,7 @@ def edit_and_rerun(job: Job) -> None:
                 changes = json.loads(text)
                 if not isinstance(changes, dict):
                     raise ValueError("the input must be a JSON object")
-                new = service.rerun(job.id, store=runtime().store, changes=changes).job
+                new = jobs().rerun(job.id, changes).job
             except ValueError as exc:  # json.JSONDecodeError is a ValueError
                 st.error(f"The edited input is not valid JSON: {exc}. Fix the text and submit again.")
                 return
@@ -166,14 +161,12 @@ def edit_and_rerun(job: Job) -> None:
 def _predictions(results_job_id: str, _job: Job) -> dict:
     """Parsed predictions of a job's results (downloaded once per process into the cache folder)."""
     from omtx_core.boltz.outputs import parse_boltz_output
-    from omtx_core.jobs.export import materialize
 
-    rt = runtime()
-    folder = materialize(_job, rt.artifacts, rt.settings.data_dir / "cache")
+    folder = jobs().boltz_output(_job, runtime().settings.data_dir / "cache")
     return {p.name: p for p in parse_boltz_output(folder)}
 
 
 def load_results(job: Job) -> tuple[dict, dict]:
     """(result document, predictions by run name) of a completed job; a cache hit reads its source's."""
-    document = service.result_document(job, artifacts=runtime().artifacts)
+    document = jobs().result_document(job)
     return document, _predictions(job.results_job_id, job)

@@ -7,9 +7,9 @@ from typing import Any
 import streamlit as st
 
 from omtx_core.boltz.results import BoltzPrediction
-from omtx_core.jobs.models import Job
+from omtx_core.domain.job import Job
 from omtx_core.ui import charts, viewer
-from omtx_core.ui.resources import runtime
+from omtx_core.ui.resources import jobs
 
 MODEL_VERSION = "Boltz-2 (boltz 2.2)"
 
@@ -153,21 +153,18 @@ def _model_picker(prediction: BoltzPrediction, key: str) -> int:
 def parameters(job: Job) -> None:
     st.markdown(f"**Model:** {MODEL_VERSION} · **Input hash:** `{job.input_hash}`")
     st.dataframe([{"option": k, "value": str(v)} for k, v in job.options.items()], hide_index=True)
-    artifacts = runtime().artifacts
-    for key in artifacts.list(f"inputs/{job.id}/"):
-        with st.expander(f"Boltz input `{key.rsplit('/', 1)[-1]}`"):
-            st.code(artifacts.get(key).decode(), language="yaml")
+    for name, text in jobs().boltz_inputs(job).items():
+        with st.expander(f"Boltz input `{name}`"):
+            st.code(text, language="yaml")
     with st.expander("Normalised input (JSON)"):
         st.json(job.input, expanded=1)
 
 
 def logs(job: Job) -> None:
-    key = f"logs/{job.id}/engine.log"
-    artifacts = runtime().artifacts
-    if not artifacts.exists(key):
+    text = jobs().engine_log(job)
+    if text is None:
         st.info("No engine log was recorded for this job.")
         return
-    text = artifacts.get(key).decode(errors="replace")
     st.code("\n".join(text.splitlines()[-400:]), language="text", wrap_lines=True)
     st.download_button(
         "Download the whole log",

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from omtx_core.boltz.results import BoltzPrediction
-from omtx_core.jobs.models import Job
+from omtx_core.domain.job import Job
 from omtx_core.ui import result_tabs
 
 WILDTYPE_RUN = "wildtype"

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from omtx_core.boltz.results import BoltzPrediction
-from omtx_core.jobs.models import Job
+from omtx_core.domain.job import Job
 from omtx_core.ui import result_tabs, series_views
 
 KIND_WORDS = {

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from omtx_core.boltz.outputs import parse_boltz_output
+from omtx_core.config import Settings
+from omtx_core.domain.job import JobStatus
 from omtx_core.errors import OmtxError
-from omtx_core.jobs import service
 from omtx_core.jobs.export import (
     METRIC_COLUMNS,
     job_zip,
@@ -24,11 +25,11 @@ from omtx_core.jobs.export import (
     metrics_rows,
     pdb_from_cif,
 )
-from omtx_core.jobs.models import JobStatus
 from omtx_core.jobs.results import read_result_document
 from omtx_core.tasks import validate_task_input
 from tests.boltz_fixture_output import AFFINITY_CASE, AFFINITY_NAME
 from tests.examples import VALID_INPUTS
+from tests.services import job_service
 
 CARAZOLOL_PIC50 = 6 + 4.068795204162598
 PREDICTION = AFFINITY_CASE / "predictions" / AFFINITY_NAME
@@ -36,7 +37,7 @@ CIF = PREDICTION / f"{AFFINITY_NAME}_model_0.cif"
 
 
 def completed(store, worker, task="protein_ligand_binding"):
-    job = service.submit(task, VALID_INPUTS[task], store=store).job
+    job = job_service(store).submit(task, VALID_INPUTS[task]).job
     done = worker.run_once()
     assert done.id == job.id and done.status == JobStatus.COMPLETED
     return done
@@ -80,7 +81,7 @@ def test_concurrent_materialize_calls_agree_on_one_whole_folder(store, artifacts
 
 
 def test_materialize_refuses_a_job_without_results(store, artifacts, tmp_path):
-    job = service.submit("protein_structure", VALID_INPUTS["protein_structure"], store=store).job
+    job = job_service(store).submit("protein_structure", VALID_INPUTS["protein_structure"]).job
     with pytest.raises(OmtxError, match="no results: it is pending"):
         materialize(job, artifacts, tmp_path / "cache")
 
@@ -149,7 +150,9 @@ def test_metrics_csv_has_one_row_per_run_with_lab_units(store, artifacts, worker
 
 
 def test_metrics_rows_list_failed_runs_with_their_reason(store, artifacts, worker, engine):
-    runs = [run.name for run in validate_task_input("drug_discovery", VALID_INPUTS["drug_discovery"]).plan.runs]
+    runs = [
+        run.name for run in validate_task_input("drug_discovery", VALID_INPUTS["drug_discovery"], Settings()).plan.runs
+    ]
     engine.missing_runs = (runs[1],)
     job = completed(store, worker, "drug_discovery")
     rows = metrics_rows(job, read_result_document(job.id, artifacts))
@@ -182,7 +185,7 @@ def test_job_zip_holds_the_whole_job_in_a_fixed_order(store, artifacts, worker):
 
 def test_cache_hit_zip_carries_the_source_jobs_results(store, artifacts, worker):
     source = completed(store, worker)
-    hit = service.submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"], store=store).job
+    hit = job_service(store).submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).job
     assert hit.cache_hit and hit.results_from == source.id
     archive = zipfile.ZipFile(io.BytesIO(job_zip(hit, artifacts)))
     cif = "results/boltz_results/predictions/binding/binding_model_0.cif"
@@ -198,7 +201,7 @@ def test_jobs_zip_puts_each_job_in_its_own_folder(store, artifacts, worker, engi
     first = completed(store, worker)
     second = completed(store, worker, "protein_structure")
     engine.fail_message = "Boltz exited with status 1: CUDA error."
-    failed = service.submit("protein_complex", VALID_INPUTS["protein_complex"], store=store).job
+    failed = job_service(store).submit("protein_complex", VALID_INPUTS["protein_complex"]).job
     failed = worker.run_once()
     assert failed.status == JobStatus.FAILED
     names = zip_names(jobs_zip([first, second, failed, first], artifacts))

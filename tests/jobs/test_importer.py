@@ -14,11 +14,13 @@ from rdkit import Chem
 from rdkit.Chem import AllChem
 
 from omtx_core.boltz.outputs import parse_boltz_output
-from omtx_core.jobs import service
+from omtx_core.domain.identity import LOCAL_OWNER
+from omtx_core.domain.job import JobQuery, JobStatus
+from omtx_core.errors import ImportRefused
 from omtx_core.jobs.export import materialize
-from omtx_core.jobs.importer import ImportRefused, import_boltz_results, infer_input, smiles_from_coordinates
-from omtx_core.jobs.models import JobQuery, JobStatus
+from omtx_core.jobs.importer import import_boltz_results, infer_input, smiles_from_coordinates
 from tests.boltz_fixture_output import AFFINITY_CASE, AFFINITY_NAME, FIXTURES, write_prediction
+from tests.services import job_service
 
 CARAZOLOL_PIC50 = 6 + 4.068795204162598
 # Neutral carazolol with the stereo centre of the predicted pose (the submitted SMILES was the protonated R form).
@@ -52,7 +54,7 @@ def special(name: str, mode: int) -> zipfile.ZipInfo:
 
 
 def do_import(source, store, artifacts, **kwargs):
-    return import_boltz_results(source, store=store, artifacts=artifacts, **kwargs)
+    return import_boltz_results(source, store=store, artifacts=artifacts, **({"owner": LOCAL_OWNER} | kwargs))
 
 
 def test_zip_import_is_a_completed_protein_ligand_binding_job(store, artifacts, tmp_path):
@@ -76,7 +78,7 @@ def test_zip_import_is_a_completed_protein_ligand_binding_job(store, artifacts, 
 def test_imported_jobs_are_never_served_as_cache_hits(store, artifacts, worker):
     job = do_import(zip_folder(AFFINITY_CASE, ""), store, artifacts, job_name="From the cluster")
     assert job.job_name == "From the cluster" and job.input_hash.startswith("import:") and not job.cache_hit
-    real = service.submit(job.task_type, job.input, store=store).job
+    real = job_service(store).submit(job.task_type, job.input).job
     assert not real.cache_hit and real.status == JobStatus.PENDING
     assert real.input_hash == job.input_hash.removeprefix("import:")
 

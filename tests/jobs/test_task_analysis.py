@@ -8,10 +8,10 @@ from functools import cache
 import gemmi
 import pytest
 
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobStatus
+from omtx_core.domain.job import JobStatus
 from tests.boltz_fixture_output import AFFINITY_CASE, AFFINITY_NAME
 from tests.examples import ASPIRIN, CARAZOLOL
+from tests.services import job_service
 
 
 @cache
@@ -23,7 +23,7 @@ def b2ar() -> str:
 
 
 def run_job(store, artifacts, worker, task: str, data: dict) -> dict:
-    job = service.submit(task, data, store=store).job
+    job = job_service(store).submit(task, data).job
     done = worker.run_once()
     assert done.id == job.id and done.status == JobStatus.COMPLETED, done.error
     document = json.loads(artifacts.get(f"results/{job.id}/result.json"))

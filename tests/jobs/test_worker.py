@@ -7,17 +7,18 @@ import threading
 from datetime import timedelta
 
 from omtx_core.boltz.outputs import parse_boltz_output
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobStatus, utcnow
+from omtx_core.config import Settings
+from omtx_core.domain.job import JobStatus, utcnow
 from omtx_core.jobs.worker import Worker
 from omtx_core.tasks import validate_task_input
 from tests.engines import FixtureEngine
 from tests.examples import VALID_INPUTS
 from tests.jobs.conftest import FAST
+from tests.services import job_service
 
 
 def submit(store, task="protein_ligand_binding"):
-    return service.submit(task, VALID_INPUTS[task], store=store).job
+    return job_service(store).submit(task, VALID_INPUTS[task]).job
 
 
 def test_completed_job_has_results_artifacts_and_log(store, artifacts, worker):
@@ -74,7 +75,7 @@ def test_engine_failure_is_stored_as_failed_with_reason(store, worker, engine):
 def test_missing_output_files_fail_the_job_with_the_log_reason(store, worker, engine):
     job = submit(store)
     engine.missing_runs = tuple(run.name for run in validate_task_input("protein_ligand_binding",
-                                VALID_INPUTS["protein_ligand_binding"]).plan.runs)  # fmt: skip
+                                VALID_INPUTS["protein_ligand_binding"], Settings()).plan.runs)  # fmt: skip
     done = worker.run_once()
     assert done.id == job.id and done.status == JobStatus.FAILED and done.error.kind == "missing_output"
     assert "ran out of memory" in done.error.message and done.error.details
@@ -127,7 +128,7 @@ def test_cancel_while_running_stops_the_engine(store, worker, engine):
     thread.start()
     while store.get(job.id).status != JobStatus.RUNNING or not engine.started:
         pass
-    service.cancel(job.id, store=store)
+    job_service(store).cancel(job.id)
     thread.join(timeout=10)
     assert result["job"].status == JobStatus.CANCELLED and engine.cancelled and result["job"].result is None
 
@@ -163,8 +164,11 @@ def test_lost_lease_discards_the_result(store, artifacts, settings, engine):
 
 def test_worker_threads_share_the_queue(store, artifacts, settings):
     engine = FixtureEngine(polls_to_finish=1)
-    jobs = [service.submit("protein_structure", {"protein_sequence": "MKTAYIAKQRQISFVKSHFSRQ" + "A" * i},
-                           store=store).job for i in range(6)]  # fmt: skip
+    service = job_service(store)
+    jobs = [
+        service.submit("protein_structure", {"protein_sequence": "MKTAYIAKQRQISFVKSHFSRQ" + "A" * i}).job
+        for i in range(6)
+    ]
     worker = Worker(store, artifacts, engine, settings, timing=FAST)
     thread = threading.Thread(target=worker.run, args=(3,))
     thread.start()
@@ -178,8 +182,8 @@ def test_worker_threads_share_the_queue(store, artifacts, settings):
 def test_a_running_screen_publishes_its_ranked_rows_as_compounds_finish(store, artifacts, worker, engine):
     engine.polls_to_finish = 4
     compounds = [{"name": f"c{i}", "smiles": "C" * (i + 1) + "O"} for i in range(4)]
-    job = service.submit("drug_discovery", {"protein_sequence": VALID_INPUTS["drug_discovery"]["protein_sequence"],
-                                            "compounds": compounds}, store=store).job  # fmt: skip
+    target = VALID_INPUTS["drug_discovery"]["protein_sequence"]
+    job = job_service(store).submit("drug_discovery", {"protein_sequence": target, "compounds": compounds}).job
     published = []
     original = artifacts.put
 

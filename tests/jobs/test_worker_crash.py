@@ -10,12 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobStatus
+from omtx_core.domain.job import JobStatus
 from omtx_core.jobs.worker import Worker
 from tests.engines import FixtureEngine
 from tests.examples import VALID_INPUTS
 from tests.jobs.conftest import FAST
+from tests.services import job_service
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,7 +34,7 @@ def wait_until(condition, timeout: float = 60.0) -> None:
 
 
 def test_killed_worker_job_is_requeued_and_completes_once(store, artifacts, settings):
-    job = service.submit("variant_comparison", VALID_INPUTS["variant_comparison"], store=store).job
+    job = job_service(store).submit("variant_comparison", VALID_INPUTS["variant_comparison"]).job
     process = start_worker(settings.data_dir, "doomed", polls=10**6)  # never finishes on its own
     try:
         wait_until(lambda: store.get(job.id).engine_call_ids and store.get(job.id).lease_owner == "doomed")

@@ -15,14 +15,16 @@ import modal.exception
 import pytest
 
 from omtx_core.boltz.outputs import parse_boltz_output
+from omtx_core.config import Settings
+from omtx_core.domain.job import JobStatus
 from omtx_core.engines import modal_app
-from omtx_core.engines.base import Engine, EngineBatch, EngineError, EngineRun, EngineState
-from omtx_core.engines.modal import ModalEngine, ModalSettings
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobStatus
+from omtx_core.engines.base import Engine, EngineBatch, EngineRun, EngineState
+from omtx_core.engines.modal import ModalEngine
+from omtx_core.errors import EngineError
 from omtx_core.tasks import validate_task_input
 from tests.examples import VALID_INPUTS
 from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, recorded
+from tests.services import job_service
 
 ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = ("boltz2_conf.ckpt", "boltz2_aff.ckpt", "mols.tar")
@@ -151,12 +153,17 @@ def fake(cache, record):
         call.thread.join(30)
 
 
+def modal_settings(**fields) -> Settings:
+    """Settings with `modal_<name>` fields given by their short names (chunk_size=2)."""
+    return Settings(**{f"modal_{name}": value for name, value in fields.items()})
+
+
 def make_engine(fake: FakeModal, **settings) -> ModalEngine:
-    return ModalEngine(ModalSettings(**settings), lookup=fake.lookup, call_from_id=fake.call_from_id)
+    return ModalEngine(modal_settings(**settings), lookup=fake.lookup, call_from_id=fake.call_from_id)
 
 
 def plan_runs(task: str) -> tuple[EngineRun, ...]:
-    plan = validate_task_input(task, VALID_INPUTS[task]).plan
+    plan = validate_task_input(task, VALID_INPUTS[task], Settings()).plan
     return tuple(EngineRun(r.name, r.yaml_text, tuple(r.cli_args()), tokens=r.tokens) for r in plan.runs)
 
 
@@ -331,13 +338,12 @@ def test_an_unknown_batch_is_lost_but_its_calls_can_still_be_cancelled(fake, tmp
 def test_the_default_entry_points_are_modals_lookups(fake, monkeypatch):
     monkeypatch.setattr(modal.Function, "from_name", fake.lookup)
     monkeypatch.setattr(modal.FunctionCall, "from_id", fake.call_from_id)
-    engine = ModalEngine(ModalSettings(app_name="my-app"))
+    engine = ModalEngine(modal_settings(app_name="my-app"))
     assert wait(engine, engine.start(EngineBatch("job1", copies(1), timeout_s=60))).state == EngineState.FINISHED
     assert fake.lookups == [("my-app", "predict_batch")]
 
 
 def test_a_worker_completes_a_job_on_the_modal_engine(fake, tmp_path):
-    from omtx_core.config import Settings
     from omtx_core.jobs.worker import Worker, WorkerTiming
     from omtx_core.store.local_artifacts import LocalArtifactStore
     from omtx_core.store.sqlite import SqliteJobStore
@@ -347,14 +353,14 @@ def test_a_worker_completes_a_job_on_the_modal_engine(fake, tmp_path):
     settings = Settings(data_dir=tmp_path / "data", run_timeout_s=60, max_attempts=1)
     store, artifacts = SqliteJobStore(settings.database_path), LocalArtifactStore(settings.artifacts_dir)
     timing = WorkerTiming(poll_s=0.02, idle_s=0.02, retry_backoff_s=0.01, log_every_s=0)
-    job = service.submit("variant_comparison", VALID_INPUTS["variant_comparison"], store=store).job
+    job = job_service(store).submit("variant_comparison", VALID_INPUTS["variant_comparison"]).job
     done = Worker(store, artifacts, engine, settings, timing=timing).run_once()
     assert done.id == job.id and done.status == JobStatus.COMPLETED and done.progress_done == 4
     assert len(fake.calls) == 2
 
 
 def test_unavailable_without_credentials_and_available_with_them(monkeypatch, tmp_path):
-    engine = ModalEngine()
+    engine = ModalEngine(Settings())
     reason = engine.unavailable_reason()
     assert "MODAL_TOKEN_ID" in reason and "modal deploy omtx_core/engines/modal_app.py" in reason
     monkeypatch.setenv("MODAL_TOKEN_ID", "ak-test-id")
@@ -370,18 +376,17 @@ def test_unavailable_without_credentials_and_available_with_them(monkeypatch, tm
 def test_settings_come_from_omtx_modal_variables(monkeypatch):
     monkeypatch.setenv("OMTX_MODAL_CHUNK_SIZE", "3")
     monkeypatch.setenv("OMTX_MODAL_APP_NAME", "other-app")
-    settings = ModalSettings()
-    assert (settings.chunk_size, settings.app_name, settings.max_calls, settings.gpu) == (
+    settings = Settings()
+    assert (settings.modal_chunk_size, settings.modal_app_name, settings.modal_max_calls, settings.modal_gpu) == (
         3,
         "other-app",
         10,
         "A100-80GB",
     )
-    assert all(field.description for field in ModalSettings.model_fields.values())
 
 
 def test_time_limit_covers_at_least_one_call():
-    engine = ModalEngine(ModalSettings(timeout_s=1800))
+    engine = ModalEngine(modal_settings(timeout_s=1800))
     assert engine.time_limit_s(copies(1), 600) == 1800
     assert engine.time_limit_s(copies(5), 600) == 3000
 
@@ -413,7 +418,7 @@ def test_the_remote_body_stages_msas_and_packs_results(cache, record, tmp_path):
         [{"name": "with_msa", "yaml_text": yaml_text, "msas": [["A.a3m", b">A\n"]]}], []
     )
     assert out["exit_code"] == 0 and "Number of failed examples: 0" in out["log"]
-    from omtx_core.engines.staging import unpack_results
+    from omtx_core.boltz.staging import unpack_results
 
     assert predictions(unpack_results(out["results"], tmp_path / "unpacked")) == ["with_msa"]
 
@@ -431,4 +436,4 @@ def test_the_remote_body_reports_failures_instead_of_raising(cache, monkeypatch)
 
 def test_the_guard_fails_a_test_that_reaches_for_real_modal():
     with pytest.raises(pytest.fail.Exception, match="real Modal service"):
-        ModalEngine().start(EngineBatch("job1", copies(1), timeout_s=60))
+        ModalEngine(Settings()).start(EngineBatch("job1", copies(1), timeout_s=60))

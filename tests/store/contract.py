@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from omtx_core.jobs.models import IllegalTransition, Job, JobNotFound, JobQuery, JobStatus, StaleJobError, utcnow
-from omtx_core.store.base import ArtifactNotFound
+from omtx_core.domain.identity import LOCAL_OWNER
+from omtx_core.domain.job import Job, JobQuery, JobStatus, utcnow
+from omtx_core.errors import ArtifactNotFound, IllegalTransition, JobNotFound, StaleJobError
 
 
 def make_job(**fields) -> Job:
-    defaults = {"task_type": "protein_structure", "job_name": "ubiquitin", "input": {"protein_sequence": "MQIF"},
-                "input_hash": "h1", "progress_total": 1}  # fmt: skip
+    defaults = {"owner": LOCAL_OWNER, "task_type": "protein_structure", "job_name": "ubiquitin",
+                "input": {"protein_sequence": "MQIF"}, "input_hash": "h1", "progress_total": 1}  # fmt: skip
     return Job(**(defaults | fields))
 
 

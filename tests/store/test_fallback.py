@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from omtx_core.jobs import service
-from omtx_core.jobs.models import Job, JobQuery, JobStatus, utcnow
-from omtx_core.store.base import StoreUnavailable
+from omtx_core.domain.job import Job, JobQuery, JobStatus, utcnow
+from omtx_core.errors import StoreUnavailable
 from omtx_core.store.fallback import FallbackArtifactStore, FallbackJobStore, Outbox
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
 from tests.examples import UBIQUITIN
+from tests.services import job_service
 from tests.store.contract import ArtifactStoreContract, JobStoreContract
 
 
@@ -63,7 +63,7 @@ class TestFallbackArtifactsWhileUp(ArtifactStoreContract):
 
 def submit(store, i: int) -> Job:
     data = {"protein_sequence": UBIQUITIN, "job_name": f"outage {i}", "options": {"seed": i}}
-    return service.submit("protein_structure", data, store=store).job
+    return job_service(store).submit("protein_structure", data).job
 
 
 def test_submissions_during_an_outage_reach_the_primary_once_in_order(parts):

@@ -4,8 +4,7 @@ lost, nothing arrives twice, and results follow once it is back."""
 from __future__ import annotations
 
 from omtx_core.config import Settings
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobQuery, JobStatus
+from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.jobs.worker import Worker, WorkerTiming
 from omtx_core.store.fallback import FallbackArtifactStore, FallbackJobStore, Outbox
 from omtx_core.store.local_artifacts import LocalArtifactStore
@@ -13,6 +12,7 @@ from omtx_core.store.sqlite import SqliteJobStore
 from omtx_core.store.supabase import SupabaseArtifactStore, SupabaseJobStore
 from tests.engines import FixtureEngine
 from tests.examples import UBIQUITIN, VALID_INPUTS
+from tests.services import job_service
 
 
 def test_outage_during_100_submissions_and_a_finished_job(server, connect, tmp_path):
@@ -20,17 +20,15 @@ def test_outage_during_100_submissions_and_a_finished_job(server, connect, tmp_p
     outbox = Outbox(tmp_path / "outbox.db")
     store = FallbackJobStore(primary, SqliteJobStore(tmp_path / "local.db"), outbox, retry_after_s=0)
     files = FallbackArtifactStore(primary_files, LocalArtifactStore(tmp_path / "files"), outbox, store)
-    before = service.submit("protein_structure", {"protein_sequence": UBIQUITIN}, store=store).job
+    before = job_service(store).submit("protein_structure", {"protein_sequence": UBIQUITIN}).job
 
     with server.unreachable():
         during = [
-            service.submit(
-                "protein_structure", {"protein_sequence": UBIQUITIN, "options": {"seed": i}}, store=store
-            ).job
+            job_service(store).submit("protein_structure", {"protein_sequence": UBIQUITIN, "options": {"seed": i}}).job
             for i in range(100)
         ]
         assert store.degraded and store.list(JobQuery(limit=500)).total == 100
-        binding = service.submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"], store=store).job
+        binding = job_service(store).submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).job
         worker = Worker(store, files, FixtureEngine(), Settings(data_dir=tmp_path, max_concurrent=500),
                         timing=WorkerTiming(poll_s=0.01, idle_s=0.01, log_every_s=0))  # fmt: skip
         finished = worker.run_once()

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from omtx_core.jobs.models import JobQuery, JobStatus, utcnow
-from omtx_core.store.base import ArtifactNotFound, ArtifactStore, JobStore, StoreUnavailable
+from omtx_core.domain.job import JobQuery, JobStatus, utcnow
+from omtx_core.errors import ArtifactNotFound, StoreUnavailable
+from omtx_core.store.base import ArtifactStore, JobStore
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import COLUMNS, FOLDED_NAME, SCHEMA_VERSION, SqliteJobStore, format_time, job_to_row
 from tests.store.contract import ArtifactStoreContract, JobStoreContract, make_job

@@ -14,13 +14,10 @@ import psycopg
 import pytest
 from postgrest.exceptions import APIError
 
-from omtx_core.jobs.models import Job, JobNotFound, JobQuery, JobStatus, utcnow
-from omtx_core.store.base import ArtifactStore, JobStore, StoreUnavailable
-from omtx_core.store.supabase import (
-    SupabaseArtifactStore,
-    SupabaseJobStore,
-    SupabaseRequestError,
-)
+from omtx_core.domain.job import Job, JobQuery, JobStatus, utcnow
+from omtx_core.errors import JobNotFound, StoreRefused, StoreUnavailable
+from omtx_core.store.base import ArtifactStore, JobStore
+from omtx_core.store.supabase import SupabaseArtifactStore, SupabaseJobStore
 from tests.store.contract import ArtifactStoreContract, JobStoreContract, make_job
 from tests.supabase_server import SupabaseTestServer, free_port, make_token
 
@@ -155,11 +152,11 @@ class TestRowLevelSecurity:
         raw = connect(server.user_key(USER_A))
         row = make_job().model_dump(mode="json", exclude={"owner"})
         assert raw.table("jobs").insert(row).execute().data[0]["owner"] == USER_A  # the column's default
-        with pytest.raises(SupabaseRequestError) as refused:
+        with pytest.raises(StoreRefused) as refused:
             stores["A"].create(make_job(owner=USER_B))
         assert refused.value.code == "42501"
         mine = stores["A"].create(make_job(owner=USER_A))
-        with pytest.raises(SupabaseRequestError):
+        with pytest.raises(StoreRefused):
             stores["A"].update(mine.id, {"owner": USER_B})  # cannot give a job away either
 
     def test_results_can_only_come_from_the_users_own_jobs(self, stores):
@@ -167,9 +164,9 @@ class TestRowLevelSecurity:
         mine = stores["A"].create(make_job(owner=USER_A, status=JobStatus.COMPLETED))
         hit = stores["A"].create(make_job(owner=USER_A, status=JobStatus.COMPLETED, cache_hit=True,
                                           results_from=mine.id))  # fmt: skip
-        with pytest.raises(SupabaseRequestError):
+        with pytest.raises(StoreRefused):
             stores["A"].create(make_job(owner=USER_A, cache_hit=True, results_from=theirs.id))
-        with pytest.raises(SupabaseRequestError):
+        with pytest.raises(StoreRefused):
             stores["A"].update(hit.id, {"results_from": theirs.id})
 
     def test_the_result_cache_is_per_user(self, stores):
@@ -180,20 +177,20 @@ class TestRowLevelSecurity:
     def test_anon_gets_nothing(self, stores):
         stores["service"].create(make_job())
         for call in (lambda s: s.list(JobQuery()), lambda s: s.get("x"), lambda s: s.create(make_job())):
-            with pytest.raises(SupabaseRequestError) as refused:
+            with pytest.raises(StoreRefused) as refused:
                 call(stores["anon"])
             assert refused.value.code == "42501"
 
     def test_only_the_service_role_may_claim(self, stores):
         stores["A"].create(make_job(owner=USER_A))
-        with pytest.raises(SupabaseRequestError) as refused:
+        with pytest.raises(StoreRefused) as refused:
             stores["A"].claim_next("w", 10, max_running=1, now=utcnow())
         assert refused.value.code == "42501"
         assert stores["service"].claim_next("w", 10, max_running=1, now=utcnow()).owner == USER_A
 
     def test_a_key_signed_with_another_secret_is_refused(self, connect):
         forged = make_token("a-secret-that-is-not-the-servers-secret", "service_role")
-        with pytest.raises(SupabaseRequestError) as refused:
+        with pytest.raises(StoreRefused) as refused:
             SupabaseJobStore(connect(forged)).list(JobQuery())
         assert refused.value.code == "PGRST301" and forged not in str(refused.value)
 

@@ -26,7 +26,7 @@ def with_changes(task: str, **changes) -> dict:
 
 @pytest.mark.parametrize("task", TASKS)
 def test_valid_example_is_accepted_with_defaults_filled(task):
-    validated = validate_task_input(task, VALID_INPUTS[task])
+    validated = validate_task_input(task, VALID_INPUTS[task], Settings())
     dumped = validated.input.model_dump(mode="json")
     assert dumped["options"] == {
         "use_msa_server": True,
@@ -41,7 +41,7 @@ def test_valid_example_is_accepted_with_defaults_filled(task):
         "diffusion_samples_affinity": 5,
     }
     assert 1 <= len(dumped["job_name"]) <= 200
-    assert validate_task_input(task, dumped).input == validated.input  # normalised input is a fixed point
+    assert validate_task_input(task, dumped, Settings()).input == validated.input  # normalised input is a fixed point
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -58,13 +58,13 @@ def test_options_out_of_bounds_are_rejected_per_field(task):
 
 @pytest.mark.parametrize("task", TASKS)
 def test_job_name_is_kept_trimmed_and_bounded(task):
-    assert validate_task_input(task, with_changes(task, job_name="  my run ")).input.job_name == "my run"
+    assert validate_task_input(task, with_changes(task, job_name="  my run "), Settings()).input.job_name == "my run"
     assert "job_name" in problems(task, with_changes(task, job_name="x" * 201))
 
 
 def test_fasta_header_whitespace_and_case_are_normalised():
     text = ">sp|P0CG48|UBQ\n" + UBIQUITIN[:40].lower() + "\n  " + UBIQUITIN[40:] + "*\n"
-    validated = validate_task_input("protein_structure", {"protein_sequence": text})
+    validated = validate_task_input("protein_structure", {"protein_sequence": text}, Settings())
     assert validated.input.protein_sequence == UBIQUITIN
 
 
@@ -88,7 +88,7 @@ def test_token_limit_comes_from_settings_and_counts_ligand_atoms():
 
 
 def test_dna_looking_protein_gets_a_warning():
-    validated = validate_task_input("protein_structure", {"protein_sequence": "ACGT" * 10})
+    validated = validate_task_input("protein_structure", {"protein_sequence": "ACGT" * 10}, Settings())
     assert any("DNA" in w.message for w in validated.warnings)
 
 
@@ -100,7 +100,7 @@ class TestProteinLigandBinding:
 
     def test_smiles_is_canonical_and_salts_removed_with_warning(self):
         data = {"protein_sequence": LYSOZYME, "ligand_smiles": "OC(=O)c1ccccc1OC(C)=O.[Na+]"}
-        validated = validate_task_input("protein_ligand_binding", data)
+        validated = validate_task_input("protein_ligand_binding", data, Settings())
         assert validated.input.ligand_smiles == ASPIRIN
         assert any("[Na+]" in w.message and w.field == "ligand_smiles" for w in validated.warnings)
 
@@ -109,7 +109,9 @@ class TestProteinLigandBinding:
         assert "unclosed ring" in found["ligand_smiles"]
 
     def test_ccd_codes(self):
-        ok = validate_task_input("protein_ligand_binding", {"protein_sequence": LYSOZYME, "ligand_ccd": " atp "})
+        ok = validate_task_input(
+            "protein_ligand_binding", {"protein_sequence": LYSOZYME, "ligand_ccd": " atp "}, Settings()
+        )
         assert ok.input.ligand_ccd == "ATP"
         for code in ("ATP-1", "TOOLONG", "ZZZZZ"):
             assert "ligand_ccd" in problems(
@@ -118,16 +120,18 @@ class TestProteinLigandBinding:
 
     def test_affinity_ligand_size_rules(self):
         big = "C" * 57
-        validated = validate_task_input("protein_ligand_binding", {"protein_sequence": LYSOZYME, "ligand_smiles": big})
+        validated = validate_task_input(
+            "protein_ligand_binding", {"protein_sequence": LYSOZYME, "ligand_smiles": big}, Settings()
+        )
         assert any("56" in w.message for w in validated.warnings)
         huge = {"protein_sequence": LYSOZYME, "ligand_smiles": "C" * 129}
         assert "128" in problems("protein_ligand_binding", huge)["ligand_smiles"]
         no_affinity = dict(huge, predict_affinity=False)
-        assert validate_task_input("protein_ligand_binding", no_affinity).input.predict_affinity is False
+        assert validate_task_input("protein_ligand_binding", no_affinity, Settings()).input.predict_affinity is False
 
     def test_pocket_residues(self):
         data = with_changes("protein_ligand_binding", pocket_residues=[52, 35, 52])
-        assert validate_task_input("protein_ligand_binding", data).input.pocket_residues == [35, 52]
+        assert validate_task_input("protein_ligand_binding", data, Settings()).input.pocket_residues == [35, 52]
         found = problems("protein_ligand_binding", with_changes("protein_ligand_binding", pocket_residues=[0, 130]))
         assert "0, 130" in found["pocket_residues"] and "1–129" in found["pocket_residues"]
         found = problems("protein_ligand_binding", with_changes("protein_ligand_binding", pocket_max_distance=3))
@@ -141,14 +145,14 @@ class TestProteinComplex:
             {"id": "B", "type": "protein", "sequence": LYSOZYME},
             {"type": "ligand", "smiles": ASPIRIN},
         ]
-        validated = validate_task_input("protein_complex", {"chains": chains})
+        validated = validate_task_input("protein_complex", {"chains": chains}, Settings())
         assert [c.id for c in validated.input.chains] == [["A", "C"], "B", "D"]
 
     def test_needs_two_chains_counting_copies(self):
         one = {"chains": [{"type": "protein", "sequence": UBIQUITIN}]}
         assert "chains" in problems("protein_complex", one)
         two = {"chains": [{"type": "protein", "sequence": UBIQUITIN, "copies": 2}]}
-        assert validate_task_input("protein_complex", two).plan.runs[0].tokens == 2 * len(UBIQUITIN)
+        assert validate_task_input("protein_complex", two, Settings()).plan.runs[0].tokens == 2 * len(UBIQUITIN)
 
     def test_duplicate_ids_and_bad_ids(self):
         chains = [{"id": "A", "type": "protein", "sequence": UBIQUITIN}, {"id": "a", "type": "dna", "sequence": "ACGT"}]
@@ -160,7 +164,7 @@ class TestProteinComplex:
         chains = [{"type": "protein", "sequence": UBIQUITIN}, {"type": "dna", "sequence": "ACGU"}]
         assert "RNA" in problems("protein_complex", {"chains": chains})["chains.1.sequence"]
         chains[1]["type"] = "rna"
-        assert validate_task_input("protein_complex", {"chains": chains}).input.chains[1].sequence == "ACGU"
+        assert validate_task_input("protein_complex", {"chains": chains}, Settings()).input.chains[1].sequence == "ACGU"
 
     def test_ligand_chain_needs_one_of_smiles_or_ccd(self):
         chains = [{"type": "protein", "sequence": UBIQUITIN}, {"type": "ligand", "sequence": "ACGT"}]
@@ -172,7 +176,7 @@ class TestProteinComplex:
         chains = [{"id": ["A", "B"], "type": "protein", "sequence": UBIQUITIN, "copies": 3}]
         assert "chains.0.id" in problems("protein_complex", {"chains": chains})
         chains[0].pop("copies")
-        assert validate_task_input("protein_complex", {"chains": chains}).input.chains[0].copies == 2
+        assert validate_task_input("protein_complex", {"chains": chains}, Settings()).input.chains[0].copies == 2
 
 
 class TestVariantComparison:
@@ -182,7 +186,9 @@ class TestVariantComparison:
             {"mutations": "p.Lys6Ala"},
             {"name": "hydrophobic", "mutations": "L8A; V26A"},
         ]
-        validated = validate_task_input("variant_comparison", {"wildtype_sequence": UBIQUITIN, "variants": variants})
+        validated = validate_task_input(
+            "variant_comparison", {"wildtype_sequence": UBIQUITIN, "variants": variants}, Settings()
+        )
         assert [(v.name, v.mutations) for v in validated.input.variants] == [
             ("I44A/K48R", "I44A/K48R"),
             ("K6A", "K6A"),
@@ -227,7 +233,9 @@ class TestVariantComparison:
 
     def test_msa_warning_and_repeat_warning(self):
         variants = [{"mutations": "K6A"}, {"name": "same", "sequence": UBIQUITIN[:5] + "A" + UBIQUITIN[6:]}]
-        validated = validate_task_input("variant_comparison", {"wildtype_sequence": UBIQUITIN, "variants": variants})
+        validated = validate_task_input(
+            "variant_comparison", {"wildtype_sequence": UBIQUITIN, "variants": variants}, Settings()
+        )
         messages = " ".join(w.message for w in validated.warnings)
         assert "MSA" in messages and "predicted once" in messages
 
@@ -238,7 +246,7 @@ class TestDrugDiscovery:
             "protein_sequence": LYSOZYME,
             "compounds": [{"smiles": "OC(=O)c1ccccc1OC(C)=O"}, {"name": " ibu ", "smiles": IBUPROFEN}],
         }
-        compounds = validate_task_input("drug_discovery", data).input.compounds
+        compounds = validate_task_input("drug_discovery", data, Settings()).input.compounds
         assert [(c.name, c.smiles) for c in compounds] == [
             ("compound_1", ASPIRIN),
             ("ibu", "CC(C)Cc1ccc(C(C)C(=O)O)cc1"),
@@ -269,11 +277,16 @@ class TestDrugDiscovery:
         huge = {"protein_sequence": LYSOZYME, "compounds": [{"smiles": "C" * 130}]}
         assert "128" in problems("drug_discovery", huge)["compounds.0.smiles"]
         big = {"protein_sequence": LYSOZYME, "compounds": [{"smiles": "C" * 60}, {"smiles": ASPIRIN}]}
-        assert any("1 compound(s)" in w.message for w in validate_task_input("drug_discovery", big).warnings)
+        assert any(
+            "1 compound(s)" in w.message for w in validate_task_input("drug_discovery", big, Settings()).warnings
+        )
 
 
 def test_binding_site_ligand_is_optional_but_single():
-    assert validate_task_input("binding_site_prediction", {"protein_sequence": LYSOZYME}).plan.runs[0].name == "apo"
+    assert (
+        validate_task_input("binding_site_prediction", {"protein_sequence": LYSOZYME}, Settings()).plan.runs[0].name
+        == "apo"
+    )
     both = {"protein_sequence": LYSOZYME, "ligand_smiles": ASPIRIN, "ligand_ccd": "NAG"}
     assert "ligand_ccd" in problems("binding_site_prediction", both)
 

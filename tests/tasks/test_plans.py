@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from omtx_core.boltz.plan import safe_name
+from omtx_core.config import Settings
 from omtx_core.tasks import TASKS, validate_task_input
 from tests.boltz_rules import check_boltz_yaml
 from tests.examples import ASPIRIN, CARAZOLOL, IBUPROFEN, LYSOZYME, UBIQUITIN, VALID_INPUTS
 
 
 def plan_of(task: str, data: dict):
-    return validate_task_input(task, data).plan
+    return validate_task_input(task, data, Settings()).plan
 
 
 def documents(plan) -> dict[str, dict]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from omtx_core.config import get_settings
-
 
 @pytest.fixture(autouse=True)
 def app_data_dir(tmp_path, monkeypatch):
@@ -17,8 +15,6 @@ def app_data_dir(tmp_path, monkeypatch):
     for name in ("OMTX_STORE", "OMTX_SUPABASE_URL", "OMTX_SUPABASE_KEY", "OMTX_ENGINE", "MODAL_TOKEN_ID",
                  "MODAL_TOKEN_SECRET"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
     st.cache_resource.clear()
     yield tmp_path / "data"
-    get_settings.cache_clear()
     st.cache_resource.clear()

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from omtx_core.config import get_settings
-from omtx_core.jobs import service
-from omtx_core.jobs.models import JobQuery
+from omtx_core.config import load_settings
+from omtx_core.domain.job import JobQuery
 from omtx_core.jobs.worker import Worker, WorkerTiming
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
 from tests.engines import FixtureEngine
 from tests.examples import ASPIRIN, CARAZOLOL
 from tests.jobs.test_task_analysis import b2ar
+from tests.services import job_service
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 INPUTS = {
@@ -40,13 +40,13 @@ TASK_TABS = {
 
 @pytest.fixture
 def stores(app_data_dir):
-    settings = get_settings()
+    settings = load_settings()  # the app's settings: the UI fixtures point them at a temporary folder
     return SqliteJobStore(settings.database_path), LocalArtifactStore(settings.artifacts_dir), settings
 
 
 def finished_job(stores, task: str, engine: FixtureEngine | None = None):
     store, artifacts, settings = stores
-    job = service.submit(task, INPUTS[task], store=store).job
+    job = job_service(store).submit(task, INPUTS[task]).job
     Worker(store, artifacts, engine or FixtureEngine(), settings, timing=WorkerTiming(poll_s=0.01)).run_once()
     return store.get(job.id)
 
@@ -90,8 +90,8 @@ def test_failed_job_shows_the_reason(stores):
 
 def test_cancelled_job_says_so(stores):
     store = stores[0]
-    job = service.submit("protein_structure", INPUTS["protein_structure"], store=store).job
-    service.cancel(job.id, store=store)
+    job = job_service(store).submit("protein_structure", INPUTS["protein_structure"]).job
+    job_service(store).cancel(job.id)
     at = open_job(job.id)
     assert "cancelled" in at.info[0].value and "Cancelled" in at.markdown[0].value
 
@@ -118,10 +118,10 @@ def test_edit_and_rerun_makes_a_new_job_from_the_changed_input(stores):
 
 
 def test_a_running_screen_shows_its_ranked_rows_so_far(stores):
-    from omtx_core.jobs.models import utcnow
+    from omtx_core.domain.job import utcnow
 
     store, artifacts, _ = stores
-    job = service.submit("drug_discovery", INPUTS["drug_discovery"], store=store).job
+    job = job_service(store).submit("drug_discovery", INPUTS["drug_discovery"]).job
     store.claim_next("worker", 600, max_running=10, now=utcnow())
     rows = [
         {"name": "carazolol", "status": "done", "binder_probability": 0.99, "pic50": 10.07, "ligand_iptm": 0.98},
@@ -136,7 +136,7 @@ def test_a_running_screen_shows_its_ranked_rows_so_far(stores):
 
 @pytest.mark.parametrize("task", list(INPUTS))
 def test_edit_and_rerun_fills_the_task_form_with_the_same_input(stores, task):
-    job = service.submit(task, INPUTS[task], store=stores[0]).job
+    job = job_service(stores[0]).submit(task, INPUTS[task]).job
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.switch_page(f"pages/{task}.py")
     at.query_params["from"] = job.id

@@ -9,9 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from omtx_core.errors import OmtxError
-
-LOCAL_OWNER = "local"  # the single user of the embedded default
+from omtx_core.errors import IllegalTransition
 
 
 class JobStatus(StrEnum):
@@ -36,18 +34,6 @@ ALLOWED_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.FAILED: frozenset(),
     JobStatus.CANCELLED: frozenset(),
 }
-
-
-class IllegalTransition(OmtxError):
-    """A status change the lifecycle does not allow (e.g. completed → running)."""
-
-
-class StaleJobError(OmtxError):
-    """A conditional update found the job changed underneath it (status or lease owner differ)."""
-
-
-class JobNotFound(OmtxError):
-    """No job with this id (or not one the current user may see)."""
 
 
 def check_transition(current: JobStatus, new: JobStatus) -> None:
@@ -83,7 +69,7 @@ class Job(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     id: str = Field(default_factory=new_job_id)
-    owner: str = LOCAL_OWNER
+    owner: str = Field(min_length=1, description="Who submitted it (see omtx_core.domain.identity).")
     task_type: str
     job_name: str
     input: dict[str, Any]
