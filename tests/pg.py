@@ -2,7 +2,9 @@
 
 A database made by `create_supabase_database` looks to the migrations like a Supabase project: the roles `anon`,
 `authenticated` and `service_role` (BYPASSRLS), the `auth` schema with `auth.uid()`, `auth.role()` and `auth.jwt()`
-reading `request.jwt.claims` as Supabase defines them, and Supabase's default grants. Then every file in
+reading `request.jwt.claims` as Supabase defines them, Supabase's default grants, and Storage's own tables and
+functions (`storage.buckets`, `storage.objects` with row-level security, `storage.foldername`, `storage.filename`,
+`storage.extension`, `storage.search`) as Supabase Storage's migrations make them. Then every file in
 `supabase/migrations` is applied in order, unchanged.
 """
 
@@ -148,6 +150,95 @@ alter default privileges in schema public grant all on functions to anon, authen
 alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
 """
 
+# Supabase Storage's schema (supabase/storage, migrations/tenant), cut to the columns and functions its object API
+# uses. `search` is its RLS-respecting form (search_legacy_v1): folders are derived from the rows the caller may see.
+_STORAGE_SQL = """
+create schema if not exists storage;
+create table if not exists storage.buckets (
+    id text primary key,
+    name text not null,
+    owner uuid,
+    owner_id text,
+    public boolean default false,
+    file_size_limit bigint,
+    allowed_mime_types text[],
+    created_at timestamptz default now(),
+    updated_at timestamptz default now()
+);
+create unique index if not exists bname on storage.buckets (name);
+create table if not exists storage.objects (
+    id uuid primary key default gen_random_uuid(),
+    bucket_id text references storage.buckets (id),
+    name text,
+    owner uuid,
+    owner_id text,
+    created_at timestamptz default now(),
+    updated_at timestamptz default now(),
+    last_accessed_at timestamptz default now(),
+    metadata jsonb,
+    path_tokens text[] generated always as (string_to_array(name, '/')) stored,
+    version text,
+    user_metadata jsonb
+);
+create unique index if not exists bucketid_objname on storage.objects (bucket_id, name);
+create index if not exists name_prefix_search on storage.objects (name text_pattern_ops);
+alter table storage.buckets enable row level security;
+alter table storage.objects enable row level security;
+
+create or replace function storage.foldername(name text) returns text[] language plpgsql as $$
+declare _parts text[];
+begin
+    select string_to_array(name, '/') into _parts;
+    return _parts[1:array_length(_parts, 1) - 1];
+end
+$$;
+create or replace function storage.filename(name text) returns text language plpgsql as $$
+declare _parts text[];
+begin
+    select string_to_array(name, '/') into _parts;
+    return _parts[array_length(_parts, 1)];
+end
+$$;
+create or replace function storage.extension(name text) returns text language plpgsql as $$
+declare _parts text[]; _filename text;
+begin
+    select string_to_array(name, '/') into _parts;
+    select _parts[array_length(_parts, 1)] into _filename;
+    return reverse(split_part(reverse(_filename), '.', 1));
+end
+$$;
+create or replace function storage.search(prefix text, bucketname text, limits int default 100, levels int default 1,
+                                          offsets int default 0, search text default '', sortcolumn text default 'name',
+                                          sortorder text default 'asc')
+returns table (name text, id uuid, updated_at timestamptz, created_at timestamptz, last_accessed_at timestamptz,
+               metadata jsonb)
+language plpgsql stable as $$
+declare
+    v_order_by text := case when sortcolumn in ('name', 'updated_at', 'created_at', 'last_accessed_at')
+                            then sortcolumn else 'name' end;
+    v_sort_order text := case when sortorder = 'desc' then 'desc' else 'asc' end;
+begin
+    return query execute
+        'with folders as (
+            select path_tokens[$1] as folder from storage.objects
+            where objects.name ilike $2 || $3 || ''%'' and bucket_id = $4 and array_length(objects.path_tokens, 1) <> $1
+            group by folder order by folder ' || v_sort_order || '
+        )
+        (select folder as "name", null::uuid as id, null::timestamptz as updated_at, null::timestamptz as created_at,
+                null::timestamptz as last_accessed_at, null::jsonb as metadata from folders)
+        union all
+        (select path_tokens[$1] as "name", id, updated_at, created_at, last_accessed_at, metadata from storage.objects
+         where objects.name ilike $2 || $3 || ''%'' and bucket_id = $4 and array_length(objects.path_tokens, 1) = $1
+         order by ' || v_order_by || ' ' || v_sort_order || ')
+        limit $5 offset $6' using levels, prefix, search, bucketname, limits, offsets;
+end
+$$;
+
+grant usage on schema storage to anon, authenticated, service_role;
+grant all on all tables in schema storage to anon, authenticated, service_role;
+grant execute on all functions in schema storage to anon, authenticated, service_role;
+"""
+
 
 def ensure_supabase_roles(conn: psycopg.Connection) -> None:
     """Create Supabase's API roles when missing. Roles are cluster-wide: never dropped, safe to run concurrently."""
@@ -177,6 +268,7 @@ def create_supabase_database(server: PgServer, migrations: Path = MIGRATIONS) ->
     try:
         with server.connect(name) as conn:
             conn.execute(_AUTH_SQL)
+            conn.execute(_STORAGE_SQL)
             apply_migrations(conn, migrations)
     except Exception:
         drop_database(server, name)

@@ -252,7 +252,14 @@ def _split_prefix(prefix: str) -> tuple[str, str]:
 
 
 class SupabaseArtifactStore:
-    """ArtifactStore over Supabase Storage: bucket = first key segment (inputs, results, logs), object = the rest."""
+    """ArtifactStore over Supabase Storage: bucket = first key segment (inputs, results, logs), object = the rest.
+
+    What a key reaches is decided by Storage's policies (supabase/migrations): a user's key reads the folders of
+    that user's jobs (and of the jobs their cache hits read from) and writes only those of jobs they own; the
+    service-role key reaches everything, the MSA cache included. An object the key may not read looks missing
+    (`get` raises ArtifactNotFound, `exists` is False, `list` leaves it out, `delete` and `delete_prefix` count only
+    what was removed), so nothing tells another user's files apart from absent ones; a refused write is StoreRefused.
+    """
 
     def __init__(self, client: Client) -> None:
         self.client = client

@@ -1,6 +1,8 @@
--- OMTX-Hub artifact buckets (keys `<bucket>/<job id>/<path>`): private; only service_role reads and
--- writes them (it bypasses RLS, and storage.objects has no policy for anon or authenticated).
--- Guarded so the migrations also run on a plain PostgreSQL without Supabase Storage (the test server).
+-- OMTX-Hub artifact buckets (keys `<bucket>/<job id>/<path>`): private, never public. Who reads and writes
+-- which objects is decided by the policies in 20261129000200_storage_policies.sql: a signed-in user reaches
+-- the folders of their own jobs only; service_role (workers, admin tools) bypasses RLS and reaches everything,
+-- including the shared MSA cache (`inputs/msa-cache/`).
+-- Guarded so the migrations also run on a plain PostgreSQL without Supabase Storage.
 
 do $$
 begin

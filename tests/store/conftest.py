@@ -1,4 +1,4 @@
-"""Session fixtures for store tests: a PostgreSQL server, a fresh Supabase-like database, the Supabase test server.
+"""Fixtures for store tests: a PostgreSQL server, a fresh Supabase-like database, the Supabase test server, clients.
 
 Each is started only when a test asks for it; PostgreSQL that cannot be found or started fails the test with the
 reason (never a silent skip).
@@ -11,8 +11,12 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
-from omtx_core.store.supabase import connect_supabase
+from omtx_core.config import Settings
+from omtx_core.domain.identity import identity_for
+from omtx_core.jobs.service import JobService
+from omtx_core.store.supabase import SupabaseArtifactStore, SupabaseJobStore, connect_supabase
 from tests.pg import PgServer, PostgresUnavailable, create_supabase_database, drop_database, find_or_start_postgres
+from tests.services import job_service
 from tests.supabase_server import SupabaseTestServer
 
 
@@ -43,9 +47,9 @@ def supabase_server(supabase_db: str) -> Iterator[SupabaseTestServer]:
 
 @pytest.fixture
 def server(supabase_server: SupabaseTestServer, supabase_db: str) -> SupabaseTestServer:
-    """The shared server with an empty jobs table and empty buckets."""
+    """The shared server with no jobs (nor deleted ones) and empty buckets."""
     with psycopg.connect(supabase_db, autocommit=True) as conn:
-        conn.execute("truncate public.jobs")
+        conn.execute("truncate public.jobs, private.deleted_jobs")
     supabase_server.clear_storage()
     return supabase_server
 
@@ -63,3 +67,16 @@ def connect(server: SupabaseTestServer) -> Iterator[Callable[..., object]]:
     yield make
     for client in clients:
         client.options.httpx_client.close()
+
+
+@pytest.fixture
+def service_for(connect) -> Callable[..., JobService]:
+    """The job service the app builds for a Supabase key: both stores over one client, acting as the key's user
+    (or, for the service-role key, as the local owner who sees every job)."""
+
+    def make(key: str, settings: Settings | None = None) -> JobService:
+        client = connect(key)
+        return job_service(SupabaseJobStore(client), SupabaseArtifactStore(client), settings=settings,
+                           identity=identity_for("supabase", key))  # fmt: skip
+
+    return make

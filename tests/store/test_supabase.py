@@ -245,8 +245,26 @@ class TestOutages:
         assert status("POST", "/rest/v1/rpc/claim_next_job", user, json=claim) == 403
         assert status("POST", "/rest/v1/rpc/no_such_function", service, json={}) == 404
         assert status("GET", "/rest/v1/jobs?id=eq.x&select=id", user) == 200
-        assert status("GET", "/storage/v1/object/logs/j1/a.log", user) == 403
-        assert status("GET", "/storage/v1/object/logs/j1/a.log", service) == 404
+
+    def test_storage_answers_in_its_own_shape(self, server):
+        """Supabase Storage's error handler answers HTTP 400 (500 for server errors) with the status in the body."""
+
+        def answer(method: str, path: str, key: str, **kwargs) -> tuple[int, dict]:
+            headers = {"apikey": key, "Authorization": f"Bearer {key}"}
+            reply = httpx.request(
+                method, server.url + "/storage/v1/object" + path, headers=headers, timeout=5, **kwargs
+            )
+            return reply.status_code, reply.json()
+
+        user = server.user_key(USER_A)
+        assert answer("GET", "/logs/j1/a.log", server.service_key) == (
+            400, {"statusCode": "404", "error": "not_found", "message": "Object not found"})  # fmt: skip
+        assert answer("GET", "/logs/j1/a.log", user)[1]["statusCode"] == "404"
+        refused = answer("POST", "/logs/j1/a.log", user, files={"file": ("a.log", b"x", "text/plain")})
+        assert refused == (400, {"statusCode": "403", "error": "Unauthorized",
+                                 "message": "new row violates row-level security policy"})  # fmt: skip
+        assert answer("GET", "/other/j1/a.log", server.service_key)[1]["error"] == "Bucket not found"
+        assert answer("GET", "/logs/j1/a.log", "not-a-jwt")[1]["statusCode"] == "403"
 
     def test_errors_from_the_api_keep_postgrest_shape(self, connect):
         client = connect()
