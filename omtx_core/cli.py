@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omtx_core.errors import InputError, OmtxError
+
+if TYPE_CHECKING:
+    from omtx_core.domain.runs import RunSummary
 
 EXIT_INVALID = 2
 
@@ -104,25 +107,29 @@ def _inspect(args: argparse.Namespace) -> int:
 
     predictions = [summarize_prediction(p) for p in parse_boltz_output(args.results)]
     if args.json:
-        print(json.dumps({"predictions": predictions}, indent=2))
+        print(json.dumps({"predictions": [p.model_dump(mode="json") for p in predictions]}, indent=2))
     else:
         for prediction in predictions:
             print(_describe(prediction))
     return 0
 
 
-def _describe(prediction: dict) -> str:
-    chains = ", ".join(f"{c['id']} {c['type']} ({c['length']})" for c in prediction["chains"])
-    lines = [f"{prediction['name']}: {chains}"]
-    for model in prediction["models"]:
+def _describe(prediction: RunSummary) -> str:
+    chains = ", ".join(f"{c.id} {c.type} ({c.length})" for c in prediction.chains)
+    lines = [f"{prediction.name}: {chains}"]
+    for model in prediction.models:
         lines.append(
-            f"  model {model['rank']}: confidence {model['confidence_score']:.3f}, pTM {model['ptm']:.3f}, "
-            f"ipTM {model['iptm']:.3f}, mean pLDDT {model['plddt_mean']:.3f}"
+            f"  model {model.rank}: confidence {model.confidence_score:.3f}, pTM {_number(model.ptm)}, "
+            f"ipTM {_number(model.iptm)}, mean pLDDT {_number(model.plddt_mean)}"
         )
-    affinity = prediction["affinity"]
+    affinity = prediction.affinity
     if affinity:
         lines.append(
-            f"  affinity: pIC50 {affinity['pic50']:.2f} (IC50 {affinity['ic50_nm']:.3g} nM), "
-            f"binder probability {affinity['affinity_probability_binary']:.3f}"
+            f"  affinity: pIC50 {affinity.pic50:.2f} (IC50 {affinity.ic50_nm:.3g} nM), "
+            f"binder probability {affinity.affinity_probability_binary:.3f}"
         )
     return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"

@@ -12,6 +12,7 @@ from typing import Any
 
 from omtx_core.config import Settings, load_settings
 from omtx_core.domain.job import Job, JobQuery, JobStatus
+from omtx_core.domain.results import JobSummary
 
 EXIT_JOB_FAILED = 1
 EXIT_NOT_FINISHED = 3  # --wait gave up (--timeout) before the job finished
@@ -180,9 +181,10 @@ def _describe(job: Job) -> str:
         lines.append(f"cache hit: results of job {job.results_from}")
     if job.error:
         lines.append(f"error: {job.error.message}" + (f" ({job.error.details})" if job.error.details else ""))
-    for run, numbers in (job.result or {}).get("runs", {}).items():
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in numbers.items() if isinstance(v, float))
+    summary = JobSummary.read(job.result)
+    for run, numbers in summary.runs.items() if summary else ():
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in numbers.model_dump().items() if v is not None)
         lines.append(f"{run}: {shown}")
-    for run, failure in (job.result or {}).get("failed_runs", {}).items():
-        lines.append(f"{run}: failed: {failure['message']}")
+    for run, failure in summary.failed_runs.items() if summary else ():
+        lines.append(f"{run}: failed: {failure.message}")
     return "\n".join(lines)

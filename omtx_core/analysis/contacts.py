@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import gemmi
 import numpy as np
 
+from omtx_core.analysis.models import Contact, Pocket, PocketResidueCheck
 from omtx_core.analysis.structure import (
     ResidueRecord,
     StructureSource,
@@ -62,11 +63,11 @@ class _Ring:
     normal: np.ndarray
 
 
-def ligand_contacts(structure_path: StructureSource, ligand_chain: str, *, cutoff: float = 4.0) -> list[dict]:
+def ligand_contacts(structure_path: StructureSource, ligand_chain: str, *, cutoff: float = 4.0) -> list[Contact]:
     """Residues of other chains with a heavy atom within `cutoff` Å of the ligand, closest first.
 
-    Each: {"residue": "A:113:ASP", "chain": "A", "number": 113, "name": "ASP", "distance_A": 2.71,
-    "kinds": ["hydrogen_bond", "salt_bridge"]} (kinds in the order of KINDS; criteria in the module docstring).
+    Each: residue "A:113:ASP", chain "A", number 113, name "ASP", distance_A 2.71, kinds ["hydrogen_bond",
+    "salt_bridge"] (kinds in the order of KINDS; criteria in the module docstring).
     """
     records = residue_records(load_structure(structure_path))
     ligand = _Ligand(chain_records(records, ligand_chain))
@@ -77,12 +78,12 @@ def ligand_contacts(structure_path: StructureSource, ligand_chain: str, *, cutof
         distances = _distances(residue.coords, ligand.coords)
         if distances.min() <= cutoff:
             contacts.append(_contact(residue, distances, ligand))
-    contacts.sort(key=lambda contact: (contact["distance_A"], contact["chain"], contact["number"]))
+    contacts.sort(key=lambda contact: (contact.distance_A, contact.chain, contact.number))
     return contacts
 
 
 def pocket_of_ligand(
-    ligand: Sequence[dict] | np.ndarray | Sequence[Sequence[float]], pockets: list[dict]
+    ligand: Sequence[Contact] | np.ndarray | Sequence[Sequence[float]], pockets: list[Pocket]
 ) -> str | None:
     """The id of the pocket the ligand sits in, or None.
 
@@ -93,24 +94,23 @@ def pocket_of_ligand(
     items = list(ligand)
     if not pockets or not items:
         return None
-    if isinstance(items[0], dict):
-        contacted = {contact["residue"] for contact in items}
-        overlaps = [(len(contacted & set(pocket["residues"])), -pocket["rank"], pocket["id"]) for pocket in pockets]
+    if isinstance(items[0], Contact):
+        contacted = {contact.residue for contact in items}
+        overlaps = [(len(contacted & set(pocket.residues)), -pocket.rank, pocket.id) for pocket in pockets]
         best = max(overlaps)
         return best[2] if best[0] > 0 else None
     centroid = np.asarray(items, dtype=float).reshape(-1, 3).mean(axis=0)
-    distances = [float(np.linalg.norm(np.asarray(pocket["center"]) - centroid)) for pocket in pockets]
+    distances = [float(np.linalg.norm(np.asarray(pocket.center) - centroid)) for pocket in pockets]
     nearest = int(np.argmin(distances))
-    return pockets[nearest]["id"] if distances[nearest] <= POCKET_CENTER_MAX_A else None
+    return pockets[nearest].id if distances[nearest] <= POCKET_CENTER_MAX_A else None
 
 
 def check_pocket_constraint(
     structure_path: StructureSource, ligand_chain: str, residues: list[tuple[str, int]], max_distance: float
-) -> list[dict]:
+) -> list[PocketResidueCheck]:
     """Whether the predicted ligand pose honours a Boltz pocket constraint, residue by residue.
 
-    Each: {"residue": "A:113:ASP", "chain", "number", "name", "found", "min_distance_A", "max_distance_A",
-    "satisfied"}: the exact minimum heavy-atom distance to the ligand (3 decimals; `satisfied` compares the
+    Each check holds the exact minimum heavy-atom distance to the ligand (3 decimals; `satisfied` compares the
     unrounded value with `max_distance`). A residue absent from the structure has found False, name and
     distance None, satisfied False.
     """
@@ -122,29 +122,29 @@ def check_pocket_constraint(
         record = by_key.get((chain, int(number)))
         distance = float(_distances(record.coords, ligand_coords).min()) if record else None
         checks.append(
-            {
-                "residue": record.label if record else f"{chain}:{int(number)}",
-                "chain": chain,
-                "number": int(number),
-                "name": record.name if record else None,
-                "found": record is not None,
-                "min_distance_A": round(distance, 3) if distance is not None else None,
-                "max_distance_A": float(max_distance),
-                "satisfied": distance is not None and distance <= max_distance,
-            }
+            PocketResidueCheck(
+                residue=record.label if record else f"{chain}:{int(number)}",
+                chain=chain,
+                number=int(number),
+                name=record.name if record else None,
+                found=record is not None,
+                min_distance_A=round(distance, 3) if distance is not None else None,
+                max_distance_A=float(max_distance),
+                satisfied=distance is not None and distance <= max_distance,
+            )
         )
     return checks
 
 
-def _contact(residue: ResidueRecord, distances: np.ndarray, ligand: _Ligand) -> dict:
-    return {
-        "residue": residue.label,
-        "chain": residue.chain,
-        "number": residue.number,
-        "name": residue.name,
-        "distance_A": round(float(distances.min()), 2),
-        "kinds": [kind for kind, found in zip(KINDS, _kinds(residue, distances, ligand), strict=True) if found],
-    }
+def _contact(residue: ResidueRecord, distances: np.ndarray, ligand: _Ligand) -> Contact:
+    return Contact(
+        residue=residue.label,
+        chain=residue.chain,
+        number=residue.number,
+        name=residue.name,
+        distance_A=round(float(distances.min()), 2),
+        kinds=[kind for kind, found in zip(KINDS, _kinds(residue, distances, ligand), strict=True) if found],
+    )
 
 
 def _kinds(residue: ResidueRecord, distances: np.ndarray, ligand: _Ligand) -> tuple[bool, bool, bool, bool]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import gemmi
 import numpy as np
 
-from omtx_core.boltz.results import BoltzPrediction, ChainInfo, ModelResult, shown
+from omtx_core.analysis.models import Interface
+from omtx_core.analysis.structure import load_structure
+from omtx_core.boltz.results import BoltzPrediction, ChainInfo, ModelResult
 from omtx_core.errors import BoltzOutputError
 
 DEFAULT_CUTOFF_A = 5.0
@@ -44,21 +44,9 @@ def residue_label(chain: str, residue: gemmi.Residue) -> str:
     return f"{chain}:{residue.seqid.num}{residue.seqid.icode.strip()}:{residue.name}"
 
 
-def read_model(path: Path) -> gemmi.Model:
-    """The first model of a structure file, without hydrogens (contacts count heavy atoms only)."""
-    try:
-        structure = gemmi.read_structure(str(path))
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise BoltzOutputError(f"{shown(path)} cannot be read as a structure ({exc}).") from exc
-    if len(structure) == 0:
-        raise BoltzOutputError(f"{shown(path)} holds no model.")
-    structure.remove_hydrogens()
-    return structure[0]
-
-
 def chain_pair_interfaces(
     prediction: BoltzPrediction, model_rank: int = 0, *, cutoff: float = DEFAULT_CUTOFF_A
-) -> list[dict[str, Any]]:
+) -> list[Interface]:
     """Every chain pair with heavy atoms within `cutoff` Å of each other, most contacts first.
 
     Each entry: chains, residues (labels per chain), residue_counts, contacts (inter-chain
@@ -67,11 +55,12 @@ def chain_pair_interfaces(
     """
     model = prediction.models[model_rank]
     order = [chain.id for chain in prediction.chains]
-    contacts = _contacts_by_pair(read_model(model.structure_path), cutoff, order)
+    # Heavy atoms only: contacts count heavy-atom pairs.
+    contacts = _contacts_by_pair(load_structure(model.structure_path)[0], cutoff, order)
     pae = model.pae
     ranges = token_ranges(prediction.chains, model.n_tokens) if pae is not None else {}
     entries = [_entry(pair, found, model, pae, ranges, order) for pair, found in contacts.items()]
-    return sorted(entries, key=lambda entry: (-entry["contacts"], entry["chains"]))
+    return sorted(entries, key=lambda entry: (-entry.contacts, entry.chains))
 
 
 def _contacts_by_pair(model: gemmi.Model, cutoff: float, order: list[str]) -> dict[tuple[str, str], dict]:
@@ -103,25 +92,25 @@ def _entry(
     pae: np.ndarray | None,
     ranges: dict[str, tuple[int, int]],
     order: list[str],
-) -> dict[str, Any]:
+) -> Interface:
     first, second = pair
     residues = {chain: [found["residues"][chain][key] for key in sorted(found["residues"][chain])] for chain in pair}
-    return {
-        "chains": [first, second],
-        "residues": residues,
-        "residue_counts": {chain: len(residues[chain]) for chain in pair},
-        "contacts": found["contacts"],
-        "iptm": {
+    return Interface(
+        chains=[first, second],
+        residues=residues,
+        residue_counts={chain: len(residues[chain]) for chain in pair},
+        contacts=found["contacts"],
+        iptm={
             f"{first}→{second}": _iptm(model, first, second),
             f"{second}→{first}": _iptm(model, second, first),
         },
-        "mean_pae_A": None
+        mean_pae_A=None
         if pae is None
         else {
             f"{first}→{second}": _mean_pae(pae, ranges, first, second),
             f"{second}→{first}": _mean_pae(pae, ranges, second, first),
         },
-    }
+    )
 
 
 def _iptm(model: ModelResult, row: str, column: str) -> float | None:

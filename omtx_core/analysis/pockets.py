@@ -20,6 +20,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from omtx_core.analysis.models import Pocket
 from omtx_core.analysis.structure import ResidueRecord, StructureSource, load_structure, residue_records
 
 VOLUME_SCALE_A3 = 300.0
@@ -44,16 +45,16 @@ def detect_pockets(
     min_volume: float = 50.0,
     probe_in: float = 1.4,
     step: float = 0.9,
-) -> list[dict]:
+) -> list[Pocket]:
     """Pockets of the protein atoms, best score first.
 
     `probe_in`/`probe_out` are the small and large probe radii in Å (a larger probe_out also finds shallower
     grooves), `min_volume` drops cavities smaller than this many Å³, `step` is the grid spacing in Å (0.9 takes about a
     second for a 400-residue protein on 2 CPUs; 0.6 is finer and about five times slower).
 
-    Each pocket: {"id": "P1", "rank": 1, "score", "volume_A3", "area_A2", "max_depth_A", "mean_depth_A",
-    "enclosed", "residues": ["A:113:ASP", ...], "mean_plddt", "low_confidence", "center": [x, y, z]}.
-    Depths are None for an enclosed cavity, which has no opening to measure depth from.
+    Each pocket: id "P1", rank 1, score, volume_A3, area_A2, max_depth_A, mean_depth_A, enclosed, residues
+    ["A:113:ASP", ...], mean_plddt, low_confidence, center [x, y, z]. Depths are None for an enclosed cavity,
+    which has no opening to measure depth from.
     """
     protein = [record for record in residue_records(load_structure(structure_path)) if not record.is_ligand]
     if not protein:
@@ -61,10 +62,10 @@ def detect_pockets(
     cavities = _Cavities.detect(protein, probe_in, probe_out, step, min_volume)
     plddt = {record.label: record.plddt for record in protein}
     pockets = [_pocket(cavities, index, plddt) for index in range(cavities.count)]
-    pockets = [pocket for pocket in pockets if pocket["residues"]]
-    pockets.sort(key=lambda pocket: (-pocket["score"], -pocket["volume_A3"]))
+    pockets = [pocket for pocket in pockets if pocket.residues]
+    pockets.sort(key=lambda pocket: (-pocket.score, -pocket.volume_A3))
     for rank, pocket in enumerate(pockets, start=1):
-        pocket["id"], pocket["rank"] = f"P{rank}", rank
+        pocket.id, pocket.rank = f"P{rank}", rank
     return pockets
 
 
@@ -76,27 +77,27 @@ def pocket_score(volume_a3: float, max_depth_a: float | None, enclosed: bool, me
     return round(volume_term * depth_term * confidence_term, 3)
 
 
-def _pocket(cavities: _Cavities, index: int, plddt: dict[str, float]) -> dict:
+def _pocket(cavities: _Cavities, index: int, plddt: dict[str, float]) -> Pocket:
     key = cavities.keys[index]
     residues = cavities.residues.get(key, [])
     mean_plddt = float(np.mean([plddt[label] for label in residues])) if residues else 0.0
     enclosed = bool(cavities.enclosed[index])
     volume = cavities.volume[key]
     max_depth = None if enclosed else cavities.max_depth[key]
-    return {
-        "id": "",
-        "rank": 0,
-        "score": pocket_score(volume, max_depth, enclosed, mean_plddt),
-        "volume_A3": round(volume, 1),
-        "area_A2": round(cavities.area[key], 1),
-        "max_depth_A": max_depth,
-        "mean_depth_A": None if enclosed else cavities.mean_depth[key],
-        "enclosed": enclosed,
-        "residues": residues,
-        "mean_plddt": round(mean_plddt, 1),
-        "low_confidence": mean_plddt < LOW_CONFIDENCE_PLDDT,
-        "center": [round(float(value), 2) for value in cavities.centers[index]],
-    }
+    return Pocket(
+        id="",  # numbered once all pockets are ranked
+        rank=0,
+        score=pocket_score(volume, max_depth, enclosed, mean_plddt),
+        volume_A3=round(volume, 1),
+        area_A2=round(cavities.area[key], 1),
+        max_depth_A=max_depth,
+        mean_depth_A=None if enclosed else cavities.mean_depth[key],
+        enclosed=enclosed,
+        residues=residues,
+        mean_plddt=round(mean_plddt, 1),
+        low_confidence=mean_plddt < LOW_CONFIDENCE_PLDDT,
+        center=[round(float(value), 2) for value in cavities.centers[index]],
+    )
 
 
 class _Cavities:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import gemmi
+from omtx_core.analysis.structure import StructureSource, load_structure
 
 # One screen compound's pose: name, input SMILES, model CIF, ligand chain, and optionally SDF properties.
 PoseItem = tuple[str, str, str | Path, str] | tuple[str, str, str | Path, str, Mapping[str, Any] | None]
@@ -39,7 +39,7 @@ def poses_to_sdf(items: Sequence[PoseItem]) -> tuple[str, list[str]]:
     return buffer.getvalue(), problems
 
 
-def pose_molecule(smiles: str, structure_path: str | Path, chain: str = "L") -> tuple[Any, str | None]:
+def pose_molecule(smiles: str, structure_path: StructureSource, chain: str) -> tuple[Any, str | None]:
     """The ligand of `chain` as posed in the CIF, with the template's bond orders and charges.
 
     Returns the molecule (heavy atoms, one 3D conformer, stereo from the coordinates) and a warning
@@ -75,7 +75,7 @@ def _template(smiles: str) -> Any:
     return max(Chem.GetMolFrags(mol, asMols=True), key=lambda m: m.GetNumHeavyAtoms())
 
 
-def _pose_skeleton(structure_path: str | Path, chain: str) -> Any:
+def _pose_skeleton(structure_path: StructureSource, chain: str) -> Any:
     """Heavy atoms of `chain` with coordinates and single bonds guessed from distances."""
     from rdkit import Chem
     from rdkit.Chem import rdDetermineBonds
@@ -102,18 +102,12 @@ def _pose_skeleton(structure_path: str | Path, chain: str) -> Any:
     return pose
 
 
-def ligand_atoms(structure_path: str | Path, chain: str) -> list[tuple[int, tuple[float, float, float]]]:
+def ligand_atoms(structure_path: StructureSource, chain: str) -> list[tuple[int, tuple[float, float, float]]]:
     """(atomic number, (x, y, z)) of every heavy atom of `chain` in the first model, in file order."""
-    structure = gemmi.read_structure(str(structure_path))
-    model = structure[0]
+    model = load_structure(structure_path)[0]  # heavy atoms only
     if model.find_chain(chain) is None:
         return []
-    return [
-        (atom.element.atomic_number, (atom.pos.x, atom.pos.y, atom.pos.z))
-        for residue in model[chain]
-        for atom in residue
-        if not atom.is_hydrogen()
-    ]
+    return [(atom.element.atomic_number, (atom.pos.x, atom.pos.y, atom.pos.z)) for r in model[chain] for atom in r]
 
 
 def _stereo_warning(template: Any, mol: Any) -> str | None:

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Literal
 
-import gemmi
 import numpy as np
 
+from omtx_core.analysis.models import CompoundRow, ScreenSummary
 from omtx_core.analysis.poses import PoseError, pose_molecule, poses_to_sdf
+from omtx_core.analysis.structure import StructureSource, load_structure, neighbor_search
 from omtx_core.boltz.results import KCAL_PER_LOG10_UNIT, BoltzPrediction, ModelResult
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "screen_summary",
 ]
 
-Status = Literal["done", "failed", "pending"]
 POCKET_RADIUS = 6.0  # Å from any ligand heavy atom: the usual first-shell pocket cut-off
 DESCRIPTOR_KEYS = (
     "mw", "clogp", "hbd", "hba", "tpsa", "rotatable_bonds", "qed", "lipinski_violations", "heavy_atoms",
@@ -50,17 +50,16 @@ _STATUS_ORDER = {"done": 0, "failed": 1, "pending": 2}
 
 
 def compound_row(
-    name: str, smiles: str, prediction: BoltzPrediction | None, failure: str | None = None
-) -> dict[str, Any]:
+    name: str, smiles: str, prediction: BoltzPrediction | None, failure: str | None = None, *, run: str | None = None
+) -> CompoundRow:
     """Everything the screen table shows for one compound; prediction values are None until it is done."""
-    status: Status = "failed" if failure else "done" if prediction is not None else "pending"
-    row: dict[str, Any] = {"name": name, "smiles": smiles, "status": status, "failure": failure}
+    status = "failed" if failure else "done" if prediction is not None else "pending"
+    row: dict[str, Any] = {"name": name, "smiles": smiles, "status": status, "failure": failure, "run": run}
     row.update(descriptors(smiles))
-    row.update(dict.fromkeys(PREDICTION_KEYS))
     if status == "done" and prediction is not None:
         row.update(_prediction_values(prediction))
-        row["ligand_efficiency"] = _ligand_efficiency(row["pic50"], row["heavy_atoms"])
-    return row
+        row["ligand_efficiency"] = _ligand_efficiency(row.get("pic50"), row["heavy_atoms"])
+    return CompoundRow(**row)
 
 
 def _prediction_values(prediction: BoltzPrediction) -> dict[str, Any]:
@@ -94,24 +93,27 @@ def _ligand_efficiency(pic50: float | None, heavy_atoms: int | None) -> float | 
     return _round(KCAL_PER_LOG10_UNIT * pic50 / heavy_atoms, 3)
 
 
-def pocket_plddt(prediction: BoltzPrediction, model: ModelResult | None = None) -> float | None:
-    """Mean pLDDT (0–100, CIF B-factors) of protein residues within 6 Å of the ligand's heavy atoms."""
+def pocket_plddt(
+    prediction: BoltzPrediction, model: ModelResult | None = None, structure: StructureSource | None = None
+) -> float | None:
+    """Mean pLDDT (0–100, CIF B-factors) of protein residues within 6 Å of the ligand's heavy atoms.
+
+    `structure` is the model's structure when the caller has already loaded it (read once for several analyses).
+    """
     model = model or prediction.best
     ligands = [c.id for c in prediction.chains if c.type == "ligand"]
     proteins = {c.id for c in prediction.chains if c.type == "protein"}
     if not ligands or not proteins:
         return None
-    ligand = "L" if "L" in ligands else ligands[0]  # the drug_discovery plan puts the compound in chain L
-    structure = gemmi.read_structure(str(model.structure_path))
-    first = structure[0]
+    ligand = ligands[0]  # a screen's run has one ligand chain: the compound
+    loaded = load_structure(structure if structure is not None else model.structure_path)  # heavy atoms only
+    first = loaded[0]
     if first.find_chain(ligand) is None:
         return None
-    search = gemmi.NeighborSearch(first, structure.cell, POCKET_RADIUS).populate()
+    search = neighbor_search(loaded, POCKET_RADIUS)
     lining: dict[tuple[str, str], float] = {}
     for residue in first[ligand]:
         for atom in residue:
-            if atom.is_hydrogen():
-                continue
             for mark in search.find_atoms(atom.pos, "\0", radius=POCKET_RADIUS):
                 cra = mark.to_cra(first)
                 if cra.chain.name in proteins:
@@ -151,8 +153,10 @@ def _descriptor_values(smiles: str) -> tuple[Any, ...]:
     )
 
 
-def rank_compounds(rows: Iterable[dict[str, Any]], by: Literal["probability", "pic50"] = "probability") -> list[dict]:
-    """Rows in rank order, each a copy with a 1-based "rank"; never ordered by the raw affinity value.
+def rank_compounds(
+    rows: Iterable[CompoundRow], by: Literal["probability", "pic50"] = "probability"
+) -> list[CompoundRow]:
+    """Rows in rank order, each a copy with a 1-based rank; never ordered by the raw affinity value.
 
     by="probability" (hit discovery): binder probability, then pIC50; by="pic50" (lead optimisation):
     pIC50 (higher is stronger), then probability. Rows without that score follow: done, failed, pending.
@@ -162,52 +166,53 @@ def rank_compounds(rows: Iterable[dict[str, Any]], by: Literal["probability", "p
         raise ValueError(f"Rank by 'probability' or 'pic50', not {by!r}.")
     primary, secondary = keys[by]
 
-    def order(row: dict[str, Any]) -> tuple:
-        if row.get(primary) is None:
-            return (1, _STATUS_ORDER.get(row.get("status", ""), 3), 0.0, 0.0)
-        return (0, 0, -row[primary], -(row.get(secondary) if row.get(secondary) is not None else -math.inf))
+    def order(row: CompoundRow) -> tuple:
+        first, second = getattr(row, primary), getattr(row, secondary)
+        if first is None:
+            return (1, _STATUS_ORDER.get(row.status, 3), 0.0, 0.0)
+        return (0, 0, -first, -(second if second is not None else -math.inf))
 
     ranked = sorted(rows, key=order)  # stable: ties keep the library's order
-    return [{**row, "rank": index} for index, row in enumerate(ranked, start=1)]
+    return [row.model_copy(update={"rank": index}) for index, row in enumerate(ranked, start=1)]
 
 
-def is_hit(row: dict[str, Any], threshold: float = 0.5) -> bool:
+def is_hit(row: CompoundRow, threshold: float = 0.5) -> bool:
     """A finished compound whose binder probability reaches the threshold."""
-    probability = row.get("binder_probability")
-    return row.get("status") == "done" and probability is not None and probability >= threshold
+    probability = row.binder_probability
+    return row.status == "done" and probability is not None and probability >= threshold
 
 
-def screen_summary(rows: Iterable[dict[str, Any]], *, hit_threshold: float = 0.5) -> dict[str, Any]:
+def screen_summary(rows: Iterable[CompoundRow], *, hit_threshold: float = 0.5) -> ScreenSummary:
     """Counts, hits and the best compound (highest pIC50); hit_rate is hits over finished compounds."""
     rows = list(rows)
-    done = [r for r in rows if r.get("status") == "done"]
-    scored = [r for r in done if r.get("pic50") is not None]
+    done = [r for r in rows if r.status == "done"]
+    scored = [r for r in done if r.pic50 is not None]
     hits = sum(is_hit(r, hit_threshold) for r in rows)
-    best = max(scored, key=lambda r: r["pic50"], default=None)
-    return {
-        "n_compounds": len(rows),
-        "n_done": len(done),
-        "n_failed": sum(r.get("status") == "failed" for r in rows),
-        "n_pending": sum(r.get("status") == "pending" for r in rows),
-        "n_hits": hits,
-        "hit_rate": round(hits / len(done), 4) if done else None,
-        "best_pic50": best["pic50"] if best else None,
-        "median_pic50": round(statistics.median(r["pic50"] for r in scored), 3) if scored else None,
-        "best_compound": best["name"] if best else None,
-        "threshold": hit_threshold,
-    }
+    best = max(scored, key=lambda r: r.pic50 or 0.0, default=None)
+    return ScreenSummary(
+        n_compounds=len(rows),
+        n_done=len(done),
+        n_failed=sum(r.status == "failed" for r in rows),
+        n_pending=sum(r.status == "pending" for r in rows),
+        n_hits=hits,
+        hit_rate=round(hits / len(done), 4) if done else None,
+        best_pic50=best.pic50 if best else None,
+        median_pic50=round(statistics.median(r.pic50 or 0.0 for r in scored), 3) if scored else None,
+        best_compound=best.name if best else None,
+        threshold=hit_threshold,
+    )
 
 
-def rows_to_csv(rows: Iterable[dict[str, Any]]) -> str:
+def rows_to_csv(rows: Iterable[CompoundRow]) -> str:
     """The screen as CSV: CSV_COLUMNS in order, rows by rank (ranked by probability when not yet ranked)."""
     rows = list(rows)
-    if not all(r.get("rank") is not None for r in rows):
+    if not all(r.rank is not None for r in rows):
         rows = rank_compounds(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in sorted(rows, key=lambda r: r["rank"]):
-        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+    for row in sorted(rows, key=lambda r: r.rank or 0):
+        writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import gemmi
 import numpy as np
 
+from omtx_core.boltz.structures import read_structure
 from omtx_core.errors import BoltzOutputError
 
 StructureSource = str | Path | gemmi.Structure
@@ -57,29 +58,14 @@ def residue_label(chain: str, number: int, name: str) -> str:
 
 
 def load_structure(source: StructureSource) -> gemmi.Structure:
-    """The first model of a .cif/.pdb file (hydrogens, waters and alternative locations removed).
+    """The first model of a .cif/.pdb file (hydrogens, waters and alternative locations removed), read by the
+    one structure reader; a structure already loaded is returned as it is.
 
     Pass the returned structure to several analyses to read the file once; treat it as read-only.
     """
     if isinstance(source, gemmi.Structure):
         return source
-    path = Path(source)
-    if not path.is_file():
-        raise BoltzOutputError(f"The structure file {path.name} is missing.", "Re-run the prediction.")
-    try:
-        structure = gemmi.read_structure(str(path))
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise BoltzOutputError(f"{path.name} cannot be read as a structure ({exc}).", "Re-run the prediction.") from exc
-    if len(structure) == 0:
-        raise BoltzOutputError(f"{path.name} holds no atoms.", "Re-run the prediction.")
-    # Boltz writes one model per file; extra models (NMR-style files) would double every atom.
-    for index in range(len(structure) - 1, 0, -1):
-        del structure[index]
-    structure.setup_entities()
-    structure.remove_hydrogens()
-    structure.remove_waters()
-    structure.remove_alternative_conformations()
-    return structure
+    return read_structure(source)
 
 
 def residue_records(structure: gemmi.Structure) -> list[ResidueRecord]:

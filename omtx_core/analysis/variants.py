@@ -10,8 +10,11 @@ from typing import Any
 import gemmi
 import numpy as np
 
-from omtx_core.analysis.interfaces import read_model, token_ranges
-from omtx_core.boltz.results import BoltzPrediction, ModelResult, shown
+from omtx_core.analysis.interfaces import token_ranges
+from omtx_core.analysis.models import SampleNoise, SiteDeviation, StructureComparison, VariantComparison
+from omtx_core.analysis.structure import load_structure
+from omtx_core.boltz.results import BoltzPrediction, shown
+from omtx_core.boltz.structures import read_structure
 from omtx_core.errors import BoltzOutputError, InputError
 
 Mutation = tuple[int, str, str]  # (1-based position, wild-type one-letter code, mutant one-letter code)
@@ -44,7 +47,7 @@ class Alignment:
 
 def read_trace(path: Path, chain: str) -> ChainTrace:
     """Cα coordinates and sequence of `chain` in a structure file."""
-    found = read_model(path).find_chain(chain)
+    found = load_structure(path)[0].find_chain(chain)
     if found is None:
         raise BoltzOutputError(f"{shown(path)} has no chain {chain}.", "Pick a protein chain of the prediction.")
     residues = [residue for residue in found if residue.find_atom("CA", "*") is not None]
@@ -70,11 +73,11 @@ def align(ref: ChainTrace, other: ChainTrace) -> Alignment:
 def compare_structures(
     ref_path: Path,
     other_path: Path,
-    chain: str = "A",
+    chain: str,
     mutations: list[Mutation] | tuple[Mutation, ...] = (),
     *,
     site_radius: float = DEFAULT_SITE_RADIUS_A,
-) -> dict[str, Any]:
+) -> StructureComparison:
     """Structure-only comparison of one chain: tm_score, rmsd_A, per-residue and per-site deviation."""
     return _compare(read_trace(ref_path, chain), read_trace(other_path, chain), chain, mutations, site_radius)[0]
 
@@ -84,10 +87,10 @@ def compare_to_wildtype(
     variant: BoltzPrediction,
     mutations: list[Mutation],
     *,
-    chain: str = "A",
+    chain: str,
     site_radius: float = DEFAULT_SITE_RADIUS_A,
-) -> dict[str, Any]:
-    """The best model of `variant` against the best model of `wildtype`, JSON-able.
+) -> VariantComparison:
+    """The best model of `variant` against the best model of `wildtype`.
 
     - Deviations are Cα distances (Å) after superposing the variant onto the wild type with the
       TM-align rotation. Residues pair up by position when both chains have the same length (point
@@ -101,66 +104,71 @@ def compare_to_wildtype(
       every mutated site's max deviation is at most the largest spread among that site's residues;
       None when each prediction has only one sample.
     """
-    ref, other = read_trace(wildtype.best.structure_path, chain), read_trace(variant.best.structure_path, chain)
+    # Every sample's trace is read once: the best models for the comparison, all of them for the noise.
+    wt_traces, var_traces = _traces(wildtype, chain), _traces(variant, chain)
+    ref, other = wt_traces[0], var_traces[0]
     result, alignment, site_indices = _compare(ref, other, chain, mutations, site_radius)
-    noise = _sample_noise(wildtype, variant, chain, alignment.pairs, len(ref.coords))
-    below = _below_noise(alignment.rmsd, result["site_deviation"], site_indices, noise)
-    return {
-        **result,
-        "per_residue_plddt_change": _plddt_change(wildtype, variant, chain, alignment.pairs, (ref, other)),
+    noise = _sample_noise(wt_traces, var_traces, alignment.pairs, len(ref.coords))
+    below = _below_noise(alignment.rmsd, result.site_deviation, site_indices, noise)
+    return VariantComparison(
+        **dict(result),
+        per_residue_plddt_change=_plddt_change(wildtype, variant, chain, alignment.pairs, (ref, other)),
         **_affinity_deltas(wildtype, variant),
-        "noise": _noise_summary(noise),
-        "below_noise": below,
-        "note": _note(alignment.rmsd, result["site_deviation"], noise, below),
-    }
+        noise=_noise_summary(noise),
+        below_noise=below,
+        note=_note(alignment.rmsd, result.site_deviation, noise, below),
+    )
+
+
+def _traces(prediction: BoltzPrediction, chain: str) -> list[ChainTrace]:
+    return [read_trace(model.structure_path, chain) for model in prediction.models]
 
 
 def _compare(
     ref: ChainTrace, other: ChainTrace, chain: str, mutations: list[Mutation] | tuple[Mutation, ...], radius: float
-) -> tuple[dict[str, Any], Alignment, list[np.ndarray]]:
+) -> tuple[StructureComparison, Alignment, list[np.ndarray]]:
     """The structural part shared by both comparisons, plus what the noise rule needs."""
     _check_mutations(ref, other, mutations, chain)
     alignment = align(ref, other)
     sites, site_indices = _site_deviation(ref, alignment.deviation, mutations, radius)
-    result = {
-        "chain": chain,
-        "residue_numbers": ref.numbers,
-        "tm_score": _round(alignment.tm_score),
-        "rmsd_A": _round(alignment.rmsd),
-        "per_residue_deviation_A": _rounded_list(alignment.deviation),
-        "site_deviation": sites,
-    }
+    result = StructureComparison(
+        chain=chain,
+        residue_numbers=ref.numbers,
+        tm_score=_round(alignment.tm_score),
+        rmsd_A=_round(alignment.rmsd),
+        per_residue_deviation_A=_rounded_list(alignment.deviation),
+        site_deviation=sites,
+    )
     return result, alignment, site_indices
 
 
 def _sample_noise(
-    wildtype: BoltzPrediction, variant: BoltzPrediction, chain: str, pairs: list[tuple[int, int]], n_ref: int
+    wildtype: list[ChainTrace], variant: list[ChainTrace], pairs: list[tuple[int, int]], n_ref: int
 ) -> dict[str, Any] | None:
     """Spread between the diffusion samples of each prediction, in wild-type numbering; None if one each."""
-    wt_rmsd, wt_spread = _spread(wildtype.models, chain)
-    var_rmsd, var_spread = _spread(variant.models, chain)
+    wt_rmsd, wt_spread = _spread(wildtype)
+    var_rmsd, var_spread = _spread(variant)
     if not wt_rmsd and not var_rmsd:
         return None
     per_residue = wt_spread.copy() if wt_spread is not None else np.full(n_ref, np.nan)
     if var_spread is not None:
         for i, j in pairs:
             per_residue[i] = np.fmax(per_residue[i], var_spread[j])  # fmax: a NaN side does not hide the other
-    samples = {"wildtype": len(wildtype.models), "variant": len(variant.models)}
+    samples = {"wildtype": len(wildtype), "variant": len(variant)}
     return {"samples": samples, "rmsds": wt_rmsd + var_rmsd, "per_residue": per_residue}
 
 
-def _spread(models: list[ModelResult], chain: str) -> tuple[list[float], np.ndarray | None]:
+def _spread(traces: list[ChainTrace]) -> tuple[list[float], np.ndarray | None]:
     """RMSD of every sample pair and, per residue, the largest deviation over those pairs."""
-    if len(models) < 2:
+    if len(traces) < 2:
         return [], None
-    traces = [read_trace(model.structure_path, chain) for model in models]
     alignments = [align(a, b) for a, b in combinations(traces, 2)]
     per_residue = np.nanmax(np.vstack([alignment.deviation for alignment in alignments]), axis=0)
     return [alignment.rmsd for alignment in alignments], per_residue
 
 
 def _below_noise(
-    rmsd: float, sites: list[dict[str, Any]], site_indices: list[np.ndarray], noise: dict[str, Any] | None
+    rmsd: float, sites: list[SiteDeviation], site_indices: list[np.ndarray], noise: dict[str, Any] | None
 ) -> bool | None:
     if noise is None:
         return None
@@ -169,13 +177,13 @@ def _below_noise(
     for site, near in zip(sites, site_indices, strict=True):
         spread = noise["per_residue"][near]
         spread = spread[~np.isnan(spread)]
-        if site["max_A"] is not None and (len(spread) == 0 or site["max_A"] > _round(spread.max())):
+        if site.max_A is not None and (len(spread) == 0 or site.max_A > _round(spread.max())):
             return False
     return True
 
 
-def _note(rmsd: float, sites: list[dict[str, Any]], noise: dict[str, Any] | None, below: bool | None) -> str:
-    site_max = max((site["max_A"] for site in sites if site["max_A"] is not None), default=None)
+def _note(rmsd: float, sites: list[SiteDeviation], noise: dict[str, Any] | None, below: bool | None) -> str:
+    site_max = max((site.max_A for site in sites if site.max_A is not None), default=None)
     change = f"RMSD {rmsd:.2f} Å" + (
         f", up to {site_max:.2f} Å around the mutated sites" if site_max is not None else ""
     )
@@ -187,21 +195,21 @@ def _note(rmsd: float, sites: list[dict[str, Any]], noise: dict[str, Any] | None
     return f"The predicted change ({change}) exceeds {spread}: the model predicts a structural effect."
 
 
-def _noise_summary(noise: dict[str, Any] | None) -> dict[str, Any] | None:
+def _noise_summary(noise: dict[str, Any] | None) -> SampleNoise | None:
     if noise is None:
         return None
-    return {
-        "samples": noise["samples"],
-        "sample_pairs": len(noise["rmsds"]),
-        "rmsd_mean_A": _round(float(np.mean(noise["rmsds"]))),
-        "rmsd_max_A": _round(max(noise["rmsds"])),
-        "per_residue_spread_A": _rounded_list(noise["per_residue"]),
-    }
+    return SampleNoise(
+        samples=noise["samples"],
+        sample_pairs=len(noise["rmsds"]),
+        rmsd_mean_A=_round(float(np.mean(noise["rmsds"]))),
+        rmsd_max_A=_round(max(noise["rmsds"])),
+        per_residue_spread_A=_rounded_list(noise["per_residue"]),
+    )
 
 
 def _site_deviation(
     ref: ChainTrace, deviation: np.ndarray, mutations: list[Mutation] | tuple[Mutation, ...], radius: float
-) -> tuple[list[dict[str, Any]], list[np.ndarray]]:
+) -> tuple[list[SiteDeviation], list[np.ndarray]]:
     """For each mutation: mean and max deviation of residues whose wild-type Cα lies within `radius`.
 
     Also returns each site's residue indices, for the noise rule.
@@ -212,13 +220,13 @@ def _site_deviation(
         near = np.flatnonzero(distances <= radius)
         values = deviation[near][~np.isnan(deviation[near])]
         sites.append(
-            {
-                "mutation": f"{wt}{position}{mut}",
-                "position": position,
-                "residues": [ref.numbers[index] for index in near],
-                "mean_A": _round(float(np.mean(values))) if len(values) else None,
-                "max_A": _round(float(np.max(values))) if len(values) else None,
-            }
+            SiteDeviation(
+                mutation=f"{wt}{position}{mut}",
+                position=position,
+                residues=[ref.numbers[index] for index in near],
+                mean_A=_round(float(np.mean(values))) if len(values) else None,
+                max_A=_round(float(np.max(values))) if len(values) else None,
+            )
         )
         indices.append(near)
     return sites, indices
@@ -308,11 +316,11 @@ def _rounded_list(values: np.ndarray) -> list[float | None]:
     return [None if np.isnan(value) else round(float(value), 3) for value in values]
 
 
-def superposed_cif(reference_path: str | Path, other_path: str | Path, chain: str = "A") -> str:
+def superposed_cif(reference_path: str | Path, other_path: str | Path, chain: str) -> str:
     """The other structure as mmCIF text, moved onto the reference by its chain's Cα atoms (for a 3D overlay)."""
-    import gemmi
-
-    reference, other = gemmi.read_structure(str(reference_path)), gemmi.read_structure(str(other_path))
+    # Kept as written (hydrogens, waters, alternative locations): the overlay shows the file itself.
+    everything = {"keep_hydrogens": True, "keep_waters": True, "keep_altlocs": True}
+    reference, other = read_structure(reference_path, **everything), read_structure(other_path, **everything)
     pairs = [
         (ref["CA"][0].pos, mov["CA"][0].pos)
         for ref, mov in zip(reference[0][chain], other[0][chain], strict=False)

@@ -18,6 +18,8 @@ from omtx_core.boltz.results import (
     ModelResult,
     shown,
 )
+from omtx_core.boltz.structures import read_structure
+from omtx_core.domain.runs import AffinitySummary, ChainSummary, ModelSummary, RunSummary
 from omtx_core.errors import BoltzOutputError
 
 CONFIDENCE_NUMBERS = (
@@ -61,26 +63,24 @@ def parse_boltz_output(path: str | Path) -> list[BoltzPrediction]:
     return [_parse_prediction(folder) for folder in sorted(folders, key=lambda folder: folder.name)]
 
 
-def summarize_prediction(pred: BoltzPrediction) -> dict[str, Any]:
-    """A JSON-able summary (plain Python types) for `omtx_core inspect --json`; loads the pLDDT arrays."""
-    return {
-        "name": pred.name,
-        "chains": [{"id": c.id, "type": c.type, "length": c.length} for c in pred.chains],
-        "models": [_summarize_model(model) for model in pred.models],
-        "affinity": _summarize_affinity(pred.affinity) if pred.affinity else None,
-    }
+def summarize_prediction(pred: BoltzPrediction) -> RunSummary:
+    """The prediction as plain numbers (result documents, `omtx_core inspect --json`); loads the pLDDT arrays."""
+    return RunSummary(
+        name=pred.name,
+        chains=[ChainSummary(id=c.id, type=c.type, length=c.length) for c in pred.chains],
+        models=[_summarize_model(model) for model in pred.models],
+        affinity=_summarize_affinity(pred.affinity) if pred.affinity else None,
+    )
 
 
-def _summarize_model(model: ModelResult) -> dict[str, Any]:
+def _summarize_model(model: ModelResult) -> ModelSummary:
     summary = {key: getattr(model, key) for key in SUMMARY_MODEL_KEYS}
     summary["structure_path"] = str(model.structure_path)
-    summary["plddt_mean"] = model.plddt_mean
-    summary["n_tokens"] = model.n_tokens
-    return summary
+    return ModelSummary(**summary, plddt_mean=model.plddt_mean, n_tokens=model.n_tokens)
 
 
-def _summarize_affinity(affinity: AffinityResult) -> dict[str, Any]:
-    return {key: getattr(affinity, key) for key in SUMMARY_AFFINITY_KEYS}
+def _summarize_affinity(affinity: AffinityResult) -> AffinitySummary:
+    return AffinitySummary(**{key: getattr(affinity, key) for key in SUMMARY_AFFINITY_KEYS})
 
 
 # --- locating the prediction folders ---------------------------------------------------------------
@@ -296,14 +296,8 @@ def _heavy_atoms(chain: gemmi.Chain) -> int:
 
 
 def _read_structure(path: Path) -> gemmi.Structure:
-    try:
-        structure = gemmi.read_structure(str(path))
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise BoltzOutputError(f"{shown(path)} cannot be read as a structure ({exc}).", _RERUN) from exc
-    if len(structure) == 0:
-        raise BoltzOutputError(f"{shown(path)} holds no model.", _RERUN)
-    structure.setup_entities()
-    return structure
+    # Everything kept: chains are typed and sized from the file as Boltz wrote it.
+    return read_structure(path, keep_hydrogens=True, keep_waters=True, keep_altlocs=True, hint=_RERUN)
 
 
 # --- small readers --------------------------------------------------------------------------------------

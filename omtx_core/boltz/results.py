@@ -6,16 +6,12 @@ import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from omtx_core.domain.runs import KCAL_PER_LOG10_UNIT, ChainType
 from omtx_core.errors import BoltzOutputError
-
-ChainType = Literal["protein", "dna", "rna", "ligand"]
-
-# RT·ln10 at about 298 K: turns one log10 unit of IC50 into kcal/mol (Boltz docs, BOLTZ.md 3.4).
-KCAL_PER_LOG10_UNIT = 1.364
 
 _RERUN_HINT = "Re-run Boltz for this input with --override, or copy the whole predictions/<name>/ folder again."
 

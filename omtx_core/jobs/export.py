@@ -17,9 +17,11 @@ from typing import Any
 from omtx_core.boltz.plan import safe_name
 from omtx_core.domain.job import Job, JobStatus
 from omtx_core.domain.layout import BOLTZ_FOLDER, BUCKETS, RESULT_FILE, JobFiles
+from omtx_core.domain.results import ResultDocument
 from omtx_core.errors import OmtxError
 from omtx_core.jobs.results import read_result_document
 from omtx_core.store.base import ArtifactStore
+from omtx_core.tasks import task_analysis_model
 
 # PDB's fixed columns: 5-digit atom serials, 4-digit residue numbers, chain id in column 22 (gemmi also uses
 # column 21, so 2 characters). gemmi would write larger numbers in hybrid-36, which most viewers misread.
@@ -129,18 +131,18 @@ def _check_pdb_limits(structure) -> None:
 # --- metrics CSV -----------------------------------------------------------------------------------------
 
 
-def metrics_rows(job: Job, result_document: dict[str, Any]) -> list[dict[str, Any]]:
+def metrics_rows(job: Job, result_document: ResultDocument) -> list[dict[str, Any]]:
     """One row per run and model rank (runs in document order), then one `failed` row per failed run."""
     rows = []
-    for run, summary in result_document.get("runs", {}).items():
-        affinity = summary.get("affinity") or {}
-        for model in summary.get("models", []):
-            row = _row(job, run, "completed", model_rank=model.get("rank"))
-            row.update({column: model.get(key) for column, key in _MODEL_COLUMNS.items()})
-            row.update({column: affinity.get(key) for column, key in _AFFINITY_COLUMNS.items()})
+    for run, summary in result_document.runs.items():
+        affinity = summary.affinity
+        for model in summary.models:
+            row = _row(job, run, "completed", model_rank=model.rank)
+            row.update({column: getattr(model, key) for column, key in _MODEL_COLUMNS.items()})
+            row.update({column: getattr(affinity, key, None) for column, key in _AFFINITY_COLUMNS.items()})
             rows.append(row)
-    for run, failure in result_document.get("failed_runs", {}).items():
-        rows.append(_row(job, run, "failed", failure_reason=failure.get("message", "")))
+    for run, failure in result_document.failed_runs.items():
+        rows.append(_row(job, run, "failed", failure_reason=failure.message))
     return rows
 
 
@@ -150,7 +152,7 @@ def _row(job: Job, run: str, status: str, **values: Any) -> dict[str, Any]:
     return row
 
 
-def metrics_csv(job: Job, result_document: dict[str, Any]) -> str:
+def metrics_csv(job: Job, result_document: ResultDocument) -> str:
     """The metrics rows as CSV text with a header row; empty cells where a number does not apply."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=METRIC_COLUMNS, lineterminator="\n")
@@ -188,8 +190,9 @@ def _job_entries(job: Job, artifacts: ArtifactStore, folder: str) -> list[tuple[
     for bucket in BUCKETS:
         files.update(_bucket_files(job, artifacts, bucket))
     if job.status == JobStatus.COMPLETED:
-        document = read_result_document(job.results_job_id, artifacts)
-        files[RESULT_FILE] = json.dumps(document, indent=2).encode()
+        model = task_analysis_model(job.task_type)
+        document = read_result_document(job.results_job_id, artifacts, analysis_model=model)
+        files[RESULT_FILE] = document.model_dump_json(indent=2).encode()
         files["metrics.csv"] = metrics_csv(job, document).encode()
     return [(folder + name, data, stamp) for name, data in files.items()]
 

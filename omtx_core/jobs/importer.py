@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from omtx_core.analysis.ligands import smiles_from_coordinates
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.boltz.results import BoltzPrediction, shown
+from omtx_core.boltz.structures import read_structure
 from omtx_core.cache import input_hash
 from omtx_core.domain.job import Job, JobStatus, utcnow
 from omtx_core.domain.layout import JobFiles
@@ -69,7 +70,8 @@ def import_boltz_results(
             owner=owner, task_type=task_type, job_name=normalised["job_name"], input=normalised,
             options=normalised.get("options", {}), input_hash=IMPORT_HASH_PREFIX + input_hash(task_type, normalised),
             status=JobStatus.COMPLETED, created_at=now, updated_at=now, started_at=now, finished_at=now,
-            engine=IMPORT_ENGINE, progress_done=len(names), progress_total=len(names), result=job_summary(collected),
+            engine=IMPORT_ENGINE, progress_done=len(names), progress_total=len(names),
+            result=job_summary(collected).model_dump(mode="json"),
         )  # fmt: skip
         files = JobFiles(job.id)
         job.artifacts = [*stored_keys(job.id, collected), files.engine_log]
@@ -94,7 +96,7 @@ def _collect_source(source: bytes | Path, tmp: Path, max_bytes: int) -> tuple[Co
     collected = collect(_result_dirs(predictions, tmp / "staged"), expected_runs=names, log="")
     if collected.failures:
         failure = next(iter(collected.failures.values()))
-        raise ImportRefused(failure["message"], failure["hint"])
+        raise ImportRefused(failure.message, failure.hint)
     return collected, origin
 
 
@@ -264,10 +266,7 @@ def infer_input(prediction: BoltzPrediction, job_name: str) -> tuple[str, dict[s
     from the structure's residues (modified residues as their parent's letter). A multi-prediction import is
     described by its first prediction; options only carry the number of models as `diffusion_samples`.
     """
-    import gemmi
-
-    structure = gemmi.read_structure(str(prediction.best.structure_path))
-    model = structure[0]
+    model = read_structure(prediction.best.structure_path)[0]  # heavy atoms: ligands are matched by them
     polymers = [(c, _sequence(model.find_chain(c.id))) for c in prediction.chains if c.type != "ligand"]
     ligands = [(c, _ligand_spec(model.find_chain(c.id))) for c in prediction.chains if c.type == "ligand"]
     notes = [f"The ligand in chain {c.id} could not be read as a molecule; the input lists the polymer chains only."

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from omtx_core.boltz.logs import explain_missing_output
 from omtx_core.boltz.outputs import parse_boltz_output, summarize_prediction
 from omtx_core.boltz.results import BoltzPrediction
 from omtx_core.domain.layout import JobFiles
+from omtx_core.domain.results import JobSummary, ResultDocument, RunNumbers, TaskAnalysis
+from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import BoltzOutputError
 from omtx_core.store.base import ArtifactStore
 
@@ -20,7 +20,7 @@ class CollectedResults:
     """Predictions found for the expected runs, and a plain-words reason for every run without one."""
 
     predictions: dict[str, BoltzPrediction] = field(default_factory=dict)
-    failures: dict[str, dict[str, str]] = field(default_factory=dict)
+    failures: dict[str, RunFailure] = field(default_factory=dict)
 
     @property
     def all_failed(self) -> bool:
@@ -35,12 +35,12 @@ def collect(result_dirs: list[Path], expected_runs: list[str], log: str) -> Coll
         folder = folders.get(run)
         if folder is None:
             message, hint = explain_missing_output(log, run)
-            collected.failures[run] = {"message": message, "hint": hint}
+            collected.failures[run] = RunFailure(message=message, hint=hint)
             continue
         try:
             (collected.predictions[run],) = parse_boltz_output(folder)
         except BoltzOutputError as exc:
-            collected.failures[run] = {"message": f"Run {run}: {exc.message}", "hint": exc.hint}
+            collected.failures[run] = RunFailure(message=f"Run {run}: {exc.message}", hint=exc.hint)
     return collected
 
 
@@ -67,7 +67,7 @@ def stored_keys(job_id: str, collected: CollectedResults) -> list[str]:
 
 
 def store_results(
-    job_id: str, collected: CollectedResults, artifacts: ArtifactStore, analysis: dict[str, Any] | None = None
+    job_id: str, collected: CollectedResults, artifacts: ArtifactStore, analysis: TaskAnalysis | None = None
 ) -> list[str]:
     """Upload each prediction in Boltz's own layout, then `result.json` (with the task's analysis); return the keys.
 
@@ -75,42 +75,44 @@ def store_results(
     """
     for key, path in result_files(job_id, collected):
         artifacts.put(key, path.read_bytes())
-    document = result_document(job_id, collected) | {"analysis": analysis or {}}
-    artifacts.put(JobFiles(job_id).result_document, json.dumps(document).encode(), "application/json")
+    document = result_document(job_id, collected, analysis)
+    artifacts.put(JobFiles(job_id).result_document, document.model_dump_json().encode(), "application/json")
     return stored_keys(job_id, collected)
 
 
-def result_document(job_id: str, collected: CollectedResults) -> dict[str, Any]:
-    """Every run's full summary (structure paths as artifact keys) and every failure."""
+def result_document(job_id: str, collected: CollectedResults, analysis: TaskAnalysis | None = None) -> ResultDocument:
+    """Every run's full summary (structure paths as artifact keys), every failure, and the task's analysis."""
     files = JobFiles(job_id)
     runs = {}
     for run, prediction in collected.predictions.items():
         summary = summarize_prediction(prediction)
-        for model in summary["models"]:
-            model["structure_path"] = files.prediction_file(run, Path(model["structure_path"]).name)
+        for model in summary.models:
+            model.structure_path = files.prediction_file(run, Path(model.structure_path).name)
         runs[run] = summary
-    return {"runs": runs, "failed_runs": collected.failures}
+    return ResultDocument(runs=runs, failed_runs=collected.failures, analysis=analysis or TaskAnalysis())
 
 
-def job_summary(collected: CollectedResults) -> dict[str, Any]:
+def job_summary(collected: CollectedResults) -> JobSummary:
     """The compact result kept on the job record for lists: key numbers per run, and the failures."""
     runs = {run: _run_numbers(prediction) for run, prediction in collected.predictions.items()}
-    return {"runs_completed": len(runs), "runs_failed": len(collected.failures), "runs": runs,
-            "failed_runs": collected.failures}  # fmt: skip
+    return JobSummary(runs_completed=len(runs), runs_failed=len(collected.failures), runs=runs,
+                      failed_runs=collected.failures)  # fmt: skip
 
 
-def _run_numbers(prediction: BoltzPrediction) -> dict[str, float | None]:
-    best = prediction.best
-    numbers = {"confidence_score": best.confidence_score, "ptm": best.ptm, "iptm": best.iptm,
-               "complex_plddt": best.complex_plddt}  # fmt: skip
-    if prediction.affinity is not None:
-        numbers["pic50"] = prediction.affinity.pic50
-        numbers["binder_probability"] = prediction.affinity.affinity_probability_binary
-    return numbers
+def _run_numbers(prediction: BoltzPrediction) -> RunNumbers:
+    best, affinity = prediction.best, prediction.affinity
+    return RunNumbers(
+        confidence_score=best.confidence_score, ptm=best.ptm, iptm=best.iptm, complex_plddt=best.complex_plddt,
+        pic50=affinity.pic50 if affinity else None,
+        binder_probability=affinity.affinity_probability_binary if affinity else None,
+    )  # fmt: skip
 
 
-def read_result_document(results_job_id: str, artifacts: ArtifactStore, hot=None) -> dict[str, Any]:
-    """A finished job's result document (shared by its cache hits), through the Redis hot cache when given."""
+def read_result_document(
+    results_job_id: str, artifacts: ArtifactStore, hot=None, analysis_model: type[TaskAnalysis] = TaskAnalysis
+) -> ResultDocument:
+    """A finished job's result document (shared by its cache hits), its analysis read as `analysis_model` (the
+    model of the job's task), through the Redis hot cache when given."""
     key = JobFiles(results_job_id).result_document
     data = hot.get_or_load(key, lambda: artifacts.get(key)) if hot is not None else artifacts.get(key)
-    return json.loads(data)
+    return ResultDocument.read(data, analysis_model)

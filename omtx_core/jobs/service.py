@@ -19,10 +19,11 @@ from omtx_core.config import Settings
 from omtx_core.domain.identity import Identity
 from omtx_core.domain.job import Job, JobPage, JobQuery, JobStatus, utcnow
 from omtx_core.domain.layout import JobFiles
+from omtx_core.domain.results import ResultDocument
 from omtx_core.errors import ArtifactNotFound, JobNotFound, Problem
 from omtx_core.jobs.results import read_result_document
 from omtx_core.store.base import ArtifactStore, JobStore
-from omtx_core.tasks import ValidatedInput, validate_task_input
+from omtx_core.tasks import ValidatedInput, task_analysis_model, validate_task_input
 
 Clock = Callable[[], datetime]
 _NOT_FOUND_HINT = "Check the job id, or look it up in the job list."
@@ -113,11 +114,12 @@ class JobService:
     def queue_length(self) -> int:
         return self.list(JobQuery(status=JobStatus.PENDING, limit=1)).total
 
-    def result_document(self, job: Job) -> dict[str, Any]:
-        """Every run's full result of a completed job (a cache hit reads its source job's document)."""
+    def result_document(self, job: Job) -> ResultDocument:
+        """Every run's full result of a completed job, its analysis typed by the job's task (a cache hit reads its
+        source job's document)."""
         if job.status != JobStatus.COMPLETED:
             raise JobNotFound(f"Job {job.id} has no results: it is {job.status.value}.", "Wait until it completes.")
-        return read_result_document(job.results_job_id, self.artifacts, self.hot)
+        return read_result_document(job.results_job_id, self.artifacts, self.hot, task_analysis_model(job.task_type))
 
     def partial_results(self, job: Job) -> bytes | None:
         """What a running job has published of its finished runs (a screen's live table), if anything."""

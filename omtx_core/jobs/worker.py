@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import socket
@@ -21,6 +20,7 @@ from omtx_core.cache import HotCache, MsaCache
 from omtx_core.config import Settings
 from omtx_core.domain.job import Job, JobError, JobStatus, utcnow
 from omtx_core.domain.layout import JobFiles
+from omtx_core.domain.results import AnalysisFailed, TaskAnalysis
 from omtx_core.engines.base import Engine, EngineBatch, EngineRun, EngineState, EngineStatus
 from omtx_core.errors import EngineError, InputError, StaleJobError
 from omtx_core.jobs.results import collect, job_summary, store_results
@@ -288,11 +288,11 @@ class _JobRun:
         try:
             dirs = self.w.engine.fetch_outputs(self.call_ids, partial.next_folder(), runs=new)
             partial.predictions.update(collect(dirs, new, "").predictions)
-            document = self.validated.input.partial_analysis(self.validated.plan, partial.predictions)
-            if document is None:
+            analysis = self.validated.input.partial_analysis(self.validated.plan, partial.predictions)
+            if analysis is None:
                 partial.enabled = False
                 return
-            self.w.artifacts.put(self.files.partial_results, json.dumps(document).encode(), "application/json")
+            self.w.artifacts.put(self.files.partial_results, analysis.model_dump_json().encode(), "application/json")
             partial.published_at = self.w.clock()
         except Exception:
             log.warning("could not publish partial results of job %s", self.job.id, exc_info=True)
@@ -303,22 +303,23 @@ class _JobRun:
         collected = collect(result_dirs, [run.name for run in validated.plan.runs], log_text)
         if collected.all_failed:
             first = next(iter(collected.failures.values()))
-            raise JobFailed(JobError(kind="missing_output", message=first["message"], details=first["hint"]))
+            raise JobFailed(JobError(kind="missing_output", message=first.message, details=first.hint))
         analysis = self._analyse(validated, collected)
         self._heartbeat()  # still ours? never store results for a job someone else now owns
         keys = store_results(self.job.id, collected, self.w.artifacts, analysis)
-        changes = {"result": job_summary(collected), "progress_done": len(collected.predictions),
+        summary = job_summary(collected).model_dump(mode="json")  # the record's `result` column holds plain JSON
+        changes = {"result": summary, "progress_done": len(collected.predictions),
                    "artifacts": keys + self._log_keys()}  # fmt: skip
         return self._finish(JobStatus.COMPLETED, changes)
 
-    def _analyse(self, validated: ValidatedInput, collected) -> dict:
+    def _analyse(self, validated: ValidatedInput, collected) -> TaskAnalysis:
         """The task's analysis; a failure there is noted, never a reason to lose the predictions."""
         try:
             return validated.input.analyse(validated.plan, collected.predictions, collected.failures)
         except Exception as exc:
             log.exception("analysis of job %s failed", self.job.id)
             self._note(f"The analysis failed: {type(exc).__name__}: {exc}")
-            return {"error": f"The analysis of the predicted structures failed: {type(exc).__name__}: {exc}"}
+            return AnalysisFailed(error=f"The analysis of the predicted structures failed: {type(exc).__name__}: {exc}")
 
     def _finish(self, status: JobStatus, changes: dict) -> Job | None:
         with contextlib.suppress(Exception):  # the live preview has served its purpose

@@ -1,4 +1,4 @@
-"""The six task types: registry, validation with warnings, and the token limit."""
+"""The six task types: registry, validation with warnings, the token limit, and each task's analysis model."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from omtx_core.boltz.plan import Plan
 from omtx_core.config import Settings
+from omtx_core.domain.results import TaskAnalysis
 from omtx_core.errors import InputError, Problem
 from omtx_core.tasks.base import TaskInput
 from omtx_core.tasks.binding_site_prediction import BindingSitePredictionInput
@@ -53,6 +54,12 @@ def task_model(task_id: str) -> type[TaskInput]:
         raise InputError.single("task", f"Unknown task {task_id!r}.", f"Use one of: {known}.") from None
 
 
+def task_analysis_model(task_id: str) -> type[TaskAnalysis]:
+    """The model a task's stored analysis reads as; the plain base for a task id this version does not know."""
+    model = TASKS.get(task_id)
+    return model.analysis_model if model is not None else TaskAnalysis
+
+
 def validate_task_input(task_id: str, data: Any, settings: Settings) -> ValidatedInput:
     """Validate raw input (a dict) for a task and plan it within the settings' limits; raises InputError listing
     every problem."""
@@ -84,4 +91,4 @@ def _check_tokens(task_input: TaskInput, plan: Plan, settings: Settings) -> None
         )
 
 
-__all__ = ["TASKS", "ValidatedInput", "task_model", "validate_task_input"]
+__all__ = ["TASKS", "ValidatedInput", "task_analysis_model", "task_model", "validate_task_input"]

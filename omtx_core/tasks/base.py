@@ -1,16 +1,23 @@
-"""What every task input shares: job name, prediction options, warnings, and validated field helpers."""
+"""What every task input shares: job name, prediction options, analysis model, warnings, validated field helpers.
+
+A SMILES is parsed once per validation: its field validator parses it and returns the canonical text carrying
+the parsed Ligand, which the model validator keeps on the model for `plan()`.
+"""
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from omtx_core import chem
 from omtx_core.boltz.inputs import Chain
 from omtx_core.boltz.options import PredictionOptions
 from omtx_core.boltz.plan import Plan
-from omtx_core.chem import Ligand, check_affinity_ligand_size, check_ccd, parse_smiles
+from omtx_core.chem import Ligand, check_affinity_ligand_size, check_ccd
+from omtx_core.domain.results import TaskAnalysis
+from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import FieldProblem, Problem
 from omtx_core.sequences import check_length, clean_sequence, looks_like_nucleotides
 
@@ -20,13 +27,15 @@ LIGAND_CHAIN = "L"
 
 
 class TaskInput(BaseModel):
-    """Base of the six task inputs. Subclasses set `task_id` and `title` and implement `describe`/`plan`."""
+    """Base of the six task inputs. Subclasses set `task_id` and `title` and implement `describe`/`plan`; a task
+    with its own analysis names its model in `analysis_model` and returns it from `analyse`."""
 
     model_config = ConfigDict(extra="forbid")
 
     task_id: ClassVar[str]
     title: ClassVar[str]
     sequence_field: ClassVar[str]  # the field a too-large input is reported on
+    analysis_model: ClassVar[type[TaskAnalysis]] = TaskAnalysis  # how readers parse this task's stored analysis
 
     job_name: str | None = Field(
         None, min_length=1, max_length=200, description="A name to find the job by; generated when empty."
@@ -49,17 +58,22 @@ class TaskInput(BaseModel):
     def plan(self) -> Plan:
         """The Boltz runs for this input."""
 
-    def analyse(self, plan: Plan, predictions: dict[str, Any], failures: dict[str, dict]) -> dict[str, Any]:
+    def analyse(self, plan: Plan, predictions: dict[str, Any], failures: dict[str, RunFailure]) -> TaskAnalysis:
         """The task's own analysis of its predictions (run name → BoltzPrediction), stored with the results."""
-        return {}
+        return self.analysis_model()
 
-    def partial_analysis(self, plan: Plan, predictions: dict[str, Any]) -> dict[str, Any] | None:
+    def partial_analysis(self, plan: Plan, predictions: dict[str, Any]) -> TaskAnalysis | None:
         """What to show while the job still runs, from the runs finished so far; None for nothing."""
         return None
 
 
 class LigandFields(BaseModel):
-    """Validation of the `ligand_smiles` / `ligand_ccd` pair that several tasks declare (each with its own help)."""
+    """Validation of the `ligand_smiles` / `ligand_ccd` pair that several tasks declare (each with its own help).
+
+    The model validator of each task calls `keep_ligand`, which keeps the ligand parsed by the field validator.
+    """
+
+    _ligand: Ligand | None = PrivateAttr(default=None)
 
     @field_validator("ligand_smiles", check_fields=False)
     @classmethod
@@ -70,6 +84,20 @@ class LigandFields(BaseModel):
     @classmethod
     def _ccd(cls, value: str | None) -> str | None:
         return ccd(value)
+
+    def keep_ligand(self, *, required: bool) -> Ligand | None:
+        """Check that at most (or exactly) one of SMILES and CCD code is set, and keep that ligand for `plan()`."""
+        self._ligand = one_ligand(self.ligand_smiles, self.ligand_ccd, required=required)
+        if self.ligand_smiles is not None:
+            self.ligand_smiles = str(self.ligand_smiles)  # plain text from here on: dumps, copies, hashes
+        return self._ligand
+
+    @property
+    def ligand(self) -> Ligand | None:
+        """The validated ligand (None when the task was given none)."""
+        if self._ligand is None:  # a model built without validation (model_construct): parse it now
+            self._ligand = one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
+        return self._ligand
 
 
 def warn(info: ValidationInfo | None, field: str, message: str) -> None:
@@ -92,14 +120,34 @@ def protein(value: str, info: ValidationInfo | None, minimum: int = 20) -> str:
 
 
 def smiles(value: str | None, info: ValidationInfo | None) -> str | None:
-    """Canonical SMILES of a ligand field, with a warning when counter-ions were removed."""
+    """Canonical SMILES of a ligand field (carrying its parsed Ligand), with a warning when counter-ions were
+    removed."""
     if value is None:
         return None
-    ligand = parse_smiles(value)
+    ligand = chem.parse_smiles(value)
     if ligand.removed_fragments:
         removed = ", ".join(ligand.removed_fragments)
         warn(info, _field_path(info), f"Kept the largest fragment and removed {removed} (salt or counter-ion).")
-    return ligand.smiles
+    return carrying(ligand)
+
+
+class _ParsedSmiles(str):
+    """Canonical SMILES text that carries the Ligand it was parsed into, from a field validator to its model."""
+
+    ligand: Ligand
+
+
+def carrying(ligand: Ligand) -> str:
+    """The ligand's canonical SMILES, carrying the ligand itself so that the model need not parse it again."""
+    text = _ParsedSmiles(ligand.smiles or "")
+    text.ligand = ligand
+    return text
+
+
+def parsed(smiles_text: str) -> Ligand:
+    """The Ligand a validated SMILES field carries; text that was never validated is parsed now."""
+    carried = getattr(smiles_text, "ligand", None)
+    return carried if isinstance(carried, Ligand) else chem.parse_smiles(smiles_text)
 
 
 def ccd(value: str | None) -> str | None:
@@ -119,7 +167,7 @@ def one_ligand(smiles_value: str | None, ccd_value: str | None, *, required: boo
             field="ligand_ccd",
         )
     if smiles_value:
-        return parse_smiles(smiles_value)
+        return parsed(smiles_value)
     if ccd_value:
         return check_ccd(ccd_value)
     if required:

@@ -6,9 +6,21 @@ from typing import ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from omtx_core.analysis.models import Contact, Pocket
 from omtx_core.boltz.inputs import BoltzInput, Chain, merge_identical
 from omtx_core.boltz.plan import BoltzRun, Plan
+from omtx_core.domain.results import TaskAnalysis
+from omtx_core.domain.runs import RunFailure
 from omtx_core.tasks import base
+
+
+class BindingSiteAnalysis(TaskAnalysis):
+    """Pockets of the best model with how they are scored; with a co-folded ligand, its contacts and pocket."""
+
+    pockets: list[Pocket] | None = None
+    score: str = ""  # how the pocket score is computed, in words
+    contacts: list[Contact] | None = None
+    ligand_pocket: str | None = None  # the id of the pocket the ligand sits in
 
 
 class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
@@ -17,6 +29,7 @@ class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
     task_id: ClassVar[str] = "binding_site_prediction"
     title: ClassVar[str] = "Binding sites"
     sequence_field: ClassVar[str] = "protein_sequence"
+    analysis_model: ClassVar[type[TaskAnalysis]] = BindingSiteAnalysis
 
     protein_sequence: str = Field(description="Protein sequence (one chain; FASTA accepted).")
     ligand_smiles: str | None = Field(None, description="Optional ligand as SMILES, co-folded with the protein.")
@@ -29,7 +42,7 @@ class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
 
     @model_validator(mode="after")
     def _check(self) -> BindingSitePredictionInput:
-        base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
+        self.keep_ligand(required=False)
         return self
 
     def describe(self) -> str:
@@ -38,14 +51,14 @@ class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
 
     def plan(self) -> Plan:
         chains = [Chain(base.PROTEIN_CHAIN, "protein", self.protein_sequence)]
-        ligand = base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
+        ligand = self.ligand
         if ligand is not None:
             chains.append(base.ligand_chain(ligand))
         boltz_input = BoltzInput(merge_identical(chains), single_sequence=not self.options.use_msa_server)
         name = "cofold" if ligand else "apo"
         return Plan(self.task_id, (BoltzRun(name, boltz_input, self.options),))
 
-    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+    def analyse(self, plan: Plan, predictions: dict, failures: dict[str, RunFailure]) -> BindingSiteAnalysis:
         """Pockets on the best model and, with a co-folded ligand, its contacts and the pocket it sits in."""
         from omtx_core.analysis.contacts import ligand_contacts, pocket_of_ligand
         from omtx_core.analysis.pockets import SCORE_DESCRIPTION, detect_pockets
@@ -53,10 +66,10 @@ class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
 
         prediction = predictions.get(plan.runs[0].name)
         if prediction is None:
-            return {}
-        structure = load_structure(prediction.best.structure_path)
-        result: dict = {"pockets": detect_pockets(structure), "score": SCORE_DESCRIPTION}
+            return BindingSiteAnalysis()
+        structure = load_structure(prediction.best.structure_path)  # read once for every analysis below
+        result = BindingSiteAnalysis(pockets=detect_pockets(structure), score=SCORE_DESCRIPTION)
         if self.ligand_smiles or self.ligand_ccd:
-            result["contacts"] = ligand_contacts(structure, base.LIGAND_CHAIN)
-            result["ligand_pocket"] = pocket_of_ligand(result["contacts"], result["pockets"])
+            result.contacts = ligand_contacts(structure, base.LIGAND_CHAIN)
+            result.ligand_pocket = pocket_of_ligand(result.contacts, result.pockets or [])
         return result

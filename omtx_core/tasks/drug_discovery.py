@@ -6,13 +6,24 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from omtx_core import chem
+from omtx_core.analysis.models import CompoundRow, ScreenSummary
 from omtx_core.boltz.inputs import BoltzInput, Chain, merge_identical
 from omtx_core.boltz.plan import BoltzRun, Plan, unique_run_names
-from omtx_core.chem import TRAINED_AFFINITY_HEAVY_ATOMS, Ligand, check_affinity_ligand_size, parse_smiles
+from omtx_core.chem import TRAINED_AFFINITY_HEAVY_ATOMS, Ligand, check_affinity_ligand_size
+from omtx_core.domain.results import TaskAnalysis
+from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import FieldProblem, Problem
 from omtx_core.tasks import base
 
 MAX_COMPOUNDS = 10_000
+
+
+class ScreenAnalysis(TaskAnalysis):
+    """The screen's rows ranked by binder probability, and its hit summary (also the live table while it runs)."""
+
+    rows: list[CompoundRow] | None = None
+    summary: ScreenSummary | None = None
 
 
 class Compound(BaseModel):
@@ -27,18 +38,21 @@ class Compound(BaseModel):
     @field_validator("smiles")
     @classmethod
     def _smiles(cls, value: str) -> str:
-        ligand = parse_smiles(value)
+        ligand = chem.parse_smiles(value)
         check_affinity_ligand_size(ligand)  # raises above Boltz-2's 128 heavy atoms
-        return ligand.smiles or ""
+        return base.carrying(ligand)
 
     @model_validator(mode="after")
     def _keep_ligand(self) -> Compound:
-        self._ligand = parse_smiles(self.smiles)
+        self._ligand = base.parsed(self.smiles)  # the field validator's parse, not a second one
+        self.smiles = str(self.smiles)
         return self
 
     @property
     def ligand(self) -> Ligand:
-        return self._ligand or parse_smiles(self.smiles)
+        if self._ligand is None:  # a compound built without validation (model_construct): parse it now
+            self._ligand = chem.parse_smiles(self.smiles)
+        return self._ligand
 
 
 class DrugDiscoveryInput(base.TaskInput):
@@ -47,6 +61,7 @@ class DrugDiscoveryInput(base.TaskInput):
     task_id: ClassVar[str] = "drug_discovery"
     title: ClassVar[str] = "Screen"
     sequence_field: ClassVar[str] = "protein_sequence"
+    analysis_model: ClassVar[type[TaskAnalysis]] = ScreenAnalysis
 
     protein_sequence: str = Field(description="Target protein sequence (one chain; FASTA accepted).")
     compounds: list[Compound] = Field(
@@ -88,15 +103,17 @@ class DrugDiscoveryInput(base.TaskInput):
         )
         return Plan(self.task_id, runs)
 
-    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+    def analyse(self, plan: Plan, predictions: dict, failures: dict[str, RunFailure]) -> ScreenAnalysis:
         """One ranked row per compound (by binder probability), and the screen's hit summary."""
         return self._ranked(plan, predictions, failures, finished=True)
 
-    def partial_analysis(self, plan: Plan, predictions: dict) -> dict:
+    def partial_analysis(self, plan: Plan, predictions: dict) -> ScreenAnalysis:
         """The ranked table so far: compounds still running are listed as pending."""
         return self._ranked(plan, predictions, {}, finished=False)
 
-    def _ranked(self, plan: Plan, predictions: dict, failures: dict, *, finished: bool) -> dict:
+    def _ranked(
+        self, plan: Plan, predictions: dict, failures: dict[str, RunFailure], *, finished: bool
+    ) -> ScreenAnalysis:
         from omtx_core.analysis.screening import compound_row, rank_compounds, screen_summary
 
         rows = []
@@ -104,9 +121,9 @@ class DrugDiscoveryInput(base.TaskInput):
             prediction = predictions.get(run.name)
             failure = None
             if prediction is None and finished:
-                failure = failures.get(run.name, {}).get("message", "No result.")
-            rows.append(compound_row(compound.name or "", compound.smiles, prediction, failure) | {"run": run.name})
-        return {"rows": rank_compounds(rows, by="probability"), "summary": screen_summary(rows)}
+                failure = failures[run.name].message if run.name in failures else "No result."
+            rows.append(compound_row(compound.name or "", compound.smiles, prediction, failure, run=run.name))
+        return ScreenAnalysis(rows=rank_compounds(rows, by="probability"), summary=screen_summary(rows))
 
     def _input(self, target: Chain, compound: Compound) -> BoltzInput:
         return BoltzInput(

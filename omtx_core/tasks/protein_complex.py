@@ -8,15 +8,25 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
+from omtx_core import chem
+from omtx_core.analysis.models import Interface
 from omtx_core.boltz.inputs import BoltzInput, Chain, merge_identical
 from omtx_core.boltz.plan import BoltzRun, Plan
-from omtx_core.chem import Ligand, check_ccd, parse_smiles
+from omtx_core.chem import Ligand, check_ccd
+from omtx_core.domain.results import TaskAnalysis
+from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import FieldProblem, Problem
 from omtx_core.sequences import check_length, clean_sequence
 from omtx_core.tasks import base
 
 _CHAIN_ID = re.compile(r"^[A-Z0-9]{1,4}$")
 MAX_COPIES = 20
+
+
+class ComplexAnalysis(TaskAnalysis):
+    """Every chain pair in contact in the best model (None for a job that was never analysed)."""
+
+    interfaces: list[Interface] | None = None
 
 
 class ComplexChain(BaseModel):
@@ -30,7 +40,7 @@ class ComplexChain(BaseModel):
     smiles: str | None = Field(None, description="Ligand SMILES.")
     ccd: str | None = Field(None, description="Ligand CCD code.")
     copies: int = Field(1, ge=1, le=MAX_COPIES, description="Number of identical copies of this chain.")
-    _removed_fragments: tuple[str, ...] = PrivateAttr(default=())
+    _ligand: Ligand | None = PrivateAttr(default=None)  # parsed once, here, for plan()
 
     @model_validator(mode="after")
     def _normalise(self) -> ComplexChain:
@@ -63,11 +73,11 @@ class ComplexChain(BaseModel):
             )
         field = "smiles" if self.smiles is not None else "ccd"
         try:
-            ligand = parse_smiles(self.smiles) if self.smiles is not None else check_ccd(self.ccd or "")
+            ligand = chem.parse_smiles(self.smiles) if self.smiles is not None else check_ccd(self.ccd or "")
         except FieldProblem as problem:
             raise FieldProblem(problem.message, problem.hint, field=field) from None
         self.smiles, self.ccd = ligand.smiles, ligand.ccd
-        self._removed_fragments = ligand.removed_fragments
+        self._ligand = ligand
 
     def _normalise_ids(self) -> None:
         ids = [self.id] if isinstance(self.id, str) else self.id
@@ -94,7 +104,9 @@ class ComplexChain(BaseModel):
         return [] if self.id is None else ([self.id] if isinstance(self.id, str) else list(self.id))
 
     def ligand(self) -> Ligand:
-        return parse_smiles(self.smiles) if self.smiles else check_ccd(self.ccd or "")
+        if self._ligand is None:  # a chain built without validation (model_construct): parse it now
+            self._ligand = chem.parse_smiles(self.smiles) if self.smiles else check_ccd(self.ccd or "")
+        return self._ligand
 
 
 class ProteinComplexInput(base.TaskInput):
@@ -103,6 +115,7 @@ class ProteinComplexInput(base.TaskInput):
     task_id: ClassVar[str] = "protein_complex"
     title: ClassVar[str] = "Complex"
     sequence_field: ClassVar[str] = "chains"
+    analysis_model: ClassVar[type[TaskAnalysis]] = ComplexAnalysis
 
     chains: list[ComplexChain] = Field(min_length=1, max_length=50, description="The chains of the complex.")
 
@@ -135,18 +148,18 @@ class ProteinComplexInput(base.TaskInput):
         boltz_input = BoltzInput(merge_identical(chains), single_sequence=not self.options.use_msa_server)
         return Plan(self.task_id, (BoltzRun("complex", boltz_input, self.options),))
 
-    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+    def analyse(self, plan: Plan, predictions: dict, failures: dict[str, RunFailure]) -> ComplexAnalysis:
         """Interfaces of every chain pair in the best model."""
         from omtx_core.analysis.interfaces import chain_pair_interfaces
 
         prediction = predictions.get(plan.runs[0].name)
-        return {"interfaces": chain_pair_interfaces(prediction)} if prediction is not None else {}
+        return ComplexAnalysis(interfaces=chain_pair_interfaces(prediction) if prediction is not None else None)
 
 
 def _warn_salts(chains: list[ComplexChain], info: ValidationInfo) -> None:
     for index, chain in enumerate(chains):
-        if chain._removed_fragments:
-            removed = ", ".join(chain._removed_fragments)
+        if chain._ligand is not None and chain._ligand.removed_fragments:
+            removed = ", ".join(chain._ligand.removed_fragments)
             base.warn(info, f"chains.{index}.smiles", f"Kept the largest fragment and removed {removed}.")
 
 

@@ -6,10 +6,23 @@ from typing import ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from omtx_core.analysis.models import Contact, PocketResidueCheck
 from omtx_core.boltz.inputs import BoltzInput, Chain, Pocket, merge_identical
 from omtx_core.boltz.plan import BoltzRun, Plan, safe_name
+from omtx_core.domain.results import TaskAnalysis
+from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import FieldProblem
 from omtx_core.tasks import base
+
+
+class BindingAnalysis(TaskAnalysis):
+    """Protein–ligand contacts of the best model and, with pocket residues, whether the pose honours them.
+
+    Both are None for a job that was never analysed (an import).
+    """
+
+    contacts: list[Contact] | None = None
+    pocket_check: list[PocketResidueCheck] | None = None
 
 
 class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
@@ -18,6 +31,7 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
     task_id: ClassVar[str] = "protein_ligand_binding"
     title: ClassVar[str] = "Protein–ligand binding"
     sequence_field: ClassVar[str] = "protein_sequence"
+    analysis_model: ClassVar[type[TaskAnalysis]] = BindingAnalysis
 
     protein_sequence: str = Field(description="Target protein sequence (one chain; FASTA accepted).")
     ligand_smiles: str | None = Field(None, description="Ligand as SMILES (stored canonical).")
@@ -37,8 +51,8 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> ProteinLigandBindingInput:
-        ligand = base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=True)
-        if self.predict_affinity:
+        ligand = self.keep_ligand(required=True)
+        if ligand is not None and self.predict_affinity:
             base.affinity_ligand(ligand, info, base.ligand_field(ligand))
         if self.pocket_residues is not None:
             self.pocket_residues = check_pocket(self.pocket_residues, len(self.protein_sequence))
@@ -48,11 +62,9 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
         ligand = self.ligand_name or self.ligand_ccd or self.ligand_smiles or ""
         return f"{base.short(self.protein_sequence)} + {ligand[:40]}"
 
-    def ligand(self):
-        return base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=True)
-
     def plan(self) -> Plan:
-        ligand = self.ligand()
+        # Validation refuses an input without a ligand; one_ligand says so for a model built without it.
+        ligand = self.ligand or base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=True)
         chains = [Chain(base.PROTEIN_CHAIN, "protein", self.protein_sequence), base.ligand_chain(ligand)]
         pocket = None
         if self.pocket_residues:
@@ -67,21 +79,20 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
         name = safe_name(self.ligand_name or ligand.ccd or "", fallback="binding")
         return Plan(self.task_id, (BoltzRun(name, boltz_input, self.options),))
 
-    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+    def analyse(self, plan: Plan, predictions: dict, failures: dict[str, RunFailure]) -> BindingAnalysis:
         """Protein–ligand contacts of the best model, and whether the requested pocket was honoured."""
         from omtx_core.analysis.contacts import check_pocket_constraint, ligand_contacts
+        from omtx_core.analysis.structure import load_structure
 
         prediction = predictions.get(plan.runs[0].name)
         if prediction is None:
-            return {}
-        path = prediction.best.structure_path
-        result: dict = {"contacts": ligand_contacts(path, base.LIGAND_CHAIN)}
+            return BindingAnalysis()
+        structure = load_structure(prediction.best.structure_path)  # read once for both analyses
+        check = None
         if self.pocket_residues:
             residues = [(base.PROTEIN_CHAIN, r) for r in self.pocket_residues]
-            result["pocket_check"] = check_pocket_constraint(
-                path, base.LIGAND_CHAIN, residues, self.pocket_max_distance
-            )
-        return result
+            check = check_pocket_constraint(structure, base.LIGAND_CHAIN, residues, self.pocket_max_distance)
+        return BindingAnalysis(contacts=ligand_contacts(structure, base.LIGAND_CHAIN), pocket_check=check)
 
 
 def check_pocket(residues: list[int], length: int) -> list[int]:

@@ -6,13 +6,22 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from omtx_core.analysis.models import FailedVariant, VariantResult, VariantRow
 from omtx_core.boltz.inputs import BoltzInput, Chain, merge_identical
 from omtx_core.boltz.plan import BoltzRun, Plan, unique_run_names
+from omtx_core.domain.results import TaskAnalysis
+from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import FieldProblem, Problem
 from omtx_core.sequences import Mutation, apply_mutations, clean_sequence, describe_differences, parse_mutations
 from omtx_core.tasks import base
 
 WILDTYPE_RUN = "wildtype"
+
+
+class VariantAnalysis(TaskAnalysis):
+    """One row per variant, in input order: its comparison with the wild type, or why there is none."""
+
+    variants: list[VariantResult] | None = None
 
 
 class Variant(BaseModel):
@@ -44,6 +53,7 @@ class VariantComparisonInput(base.LigandFields, base.TaskInput):
     task_id: ClassVar[str] = "variant_comparison"
     title: ClassVar[str] = "Variants"
     sequence_field: ClassVar[str] = "wildtype_sequence"
+    analysis_model: ClassVar[type[TaskAnalysis]] = VariantAnalysis
 
     wildtype_sequence: str = Field(description="Wild-type protein sequence; mutation positions count from 1 here.")
     variants: list[Variant] = Field(min_length=1, max_length=20, description="Variants to compare.")
@@ -61,7 +71,7 @@ class VariantComparisonInput(base.LigandFields, base.TaskInput):
         problems += _duplicate_names(self.variants)
         if problems:
             raise FieldProblem.collect(problems)
-        ligand = base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
+        ligand = self.keep_ligand(required=False)
         if ligand is not None:
             base.affinity_ligand(ligand, info, base.ligand_field(ligand))
         _warn_repeats(self.variants, self.wildtype_sequence, info)
@@ -78,7 +88,7 @@ class VariantComparisonInput(base.LigandFields, base.TaskInput):
         return f"{base.short(self.wildtype_sequence)}, {len(self.variants)} variant(s)"
 
     def plan(self) -> Plan:
-        ligand = base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
+        ligand = self.ligand
         by_sequence: dict[str, list[str]] = {self.wildtype_sequence: [WILDTYPE_RUN]}
         for variant in self.variants:
             by_sequence.setdefault(variant.variant_sequence(self.wildtype_sequence), []).append(variant.name or "")
@@ -89,23 +99,25 @@ class VariantComparisonInput(base.LigandFields, base.TaskInput):
         )
         return Plan(self.task_id, runs)
 
-    def analyse(self, plan: Plan, predictions: dict, failures: dict) -> dict:
+    def analyse(self, plan: Plan, predictions: dict, failures: dict[str, RunFailure]) -> VariantAnalysis:
         """Each variant against the wild type: structural change, pLDDT change, site deviations, Δ affinity."""
         from omtx_core.analysis.variants import compare_to_wildtype
 
         wildtype = predictions.get(WILDTYPE_RUN)
-        rows = []
+        rows: list[VariantResult] = []
         for run in plan.runs[1:]:
             for name in run.members:
                 variant = next(v for v in self.variants if v.name == name)
                 mutations = [(m.position, m.wildtype, m.mutant) for m in variant.mutation_list(self.wildtype_sequence)]
                 row = {"name": name, "run": run.name, "mutations": "/".join(f"{w}{p}{m}" for p, w, m in mutations)}
                 if wildtype is None or run.name not in predictions:
-                    failed = failures.get(run.name) or failures.get(WILDTYPE_RUN) or {}
-                    rows.append(row | {"failure": failed.get("message", "No prediction for this variant.")})
+                    failed = failures.get(run.name) or failures.get(WILDTYPE_RUN)
+                    reason = failed.message if failed else "No prediction for this variant."
+                    rows.append(FailedVariant(**row, failure=reason))
                     continue
-                rows.append(row | compare_to_wildtype(wildtype, predictions[run.name], mutations))
-        return {"variants": rows}
+                comparison = compare_to_wildtype(wildtype, predictions[run.name], mutations, chain=base.PROTEIN_CHAIN)
+                rows.append(VariantRow(**row, **dict(comparison)))
+        return VariantAnalysis(variants=rows)
 
     def _input(self, sequence: str, ligand) -> BoltzInput:
         chains = [Chain(base.PROTEIN_CHAIN, "protein", sequence)]

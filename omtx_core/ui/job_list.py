@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from omtx_core.domain.job import Job
+from omtx_core.domain.results import JobSummary
 from omtx_core.ui.errors import show_error
 from omtx_core.ui.job_view import STATUS_BADGES, task_title
 from omtx_core.ui.resources import jobs
@@ -14,12 +15,13 @@ def key_metric(job: Job) -> str:
     """The one number a scientist scans a list for: best pIC50, else best confidence, else the failure."""
     if job.error is not None:
         return job.error.message[:80]
-    runs = (job.result or {}).get("runs", {})
-    pic50 = [r["pic50"] for r in runs.values() if r.get("pic50") is not None]
-    if pic50:
-        return f"best pIC50 {max(pic50):.2f}"
-    scores = [r["confidence_score"] for r in runs.values() if r.get("confidence_score") is not None]
-    return f"confidence {max(scores):.3f}" if scores else ""
+    summary = JobSummary.read(job.result)
+    if summary is None:
+        return ""
+    if (pic50 := summary.best_pic50()) is not None:
+        return f"best pIC50 {pic50:.2f}"
+    confidence = summary.best_confidence()
+    return "" if confidence is None else f"confidence {confidence:.3f}"
 
 
 def _row(job: Job) -> dict:

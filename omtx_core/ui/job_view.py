@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from omtx_core.domain.job import Job, JobStatus
+from omtx_core.domain.results import ResultDocument, read_analysis
 from omtx_core.errors import JobNotFound
-from omtx_core.tasks import TASKS
+from omtx_core.tasks import TASKS, task_analysis_model
+from omtx_core.tasks.drug_discovery import ScreenAnalysis
 from omtx_core.ui.errors import show_error
 from omtx_core.ui.resources import jobs, runtime
 
@@ -63,21 +65,28 @@ def _partial_table(job: Job, shown: int = 25) -> None:
     data = jobs().partial_results(job)
     if data is None:
         return
-    document = json.loads(data)
-    rows = [r for r in document.get("rows", []) if r["status"] == "done"]
-    summary = document.get("summary", {})
+    try:
+        analysis = read_analysis(json.loads(data), task_analysis_model(job.task_type))
+    except ValueError:  # a preview written by another version (pydantic's ValidationError is a ValueError)
+        return
+    if not isinstance(analysis, ScreenAnalysis) or analysis.rows is None:
+        return  # only a screen publishes a live table
+    rows = [r for r in analysis.rows if r.status == "done"]
+    summary = analysis.summary
+    total = summary.n_compounds if summary else "?"
+    hits, threshold = (summary.n_hits, summary.threshold) if summary else (0, 0.5)
     st.markdown(
-        f"**Ranked so far** · {len(rows)} of {summary.get('n_compounds', '?')} compounds scored, "
-        f"{summary.get('n_hits', 0)} hit(s) at binder probability ≥ {summary.get('threshold', 0.5)}"
+        f"**Ranked so far** · {len(rows)} of {total} compounds scored, "
+        f"{hits} hit(s) at binder probability ≥ {threshold}"
     )
     st.dataframe(
         [
             {
                 "Rank": i,
-                "Name": r["name"],
-                "Binder probability": r["binder_probability"],
-                "pIC50": r["pic50"],
-                "Ligand ipTM": r["ligand_iptm"],
+                "Name": r.name,
+                "Binder probability": r.binder_probability,
+                "pIC50": r.pic50,
+                "Ligand ipTM": r.ligand_iptm,
             }
             for i, r in enumerate(rows[:shown], 1)
         ],
@@ -166,7 +175,7 @@ def _predictions(results_job_id: str, _job: Job) -> dict:
     return {p.name: p for p in parse_boltz_output(folder)}
 
 
-def load_results(job: Job) -> tuple[dict, dict]:
+def load_results(job: Job) -> tuple[ResultDocument, dict]:
     """(result document, predictions by run name) of a completed job; a cache hit reads its source's."""
     document = jobs().result_document(job)
     return document, _predictions(job.results_job_id, job)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from omtx_core.boltz.results import BoltzPrediction
 from omtx_core.domain.job import Job
+from omtx_core.domain.results import ResultDocument
 from omtx_core.ui import charts, viewer
 from omtx_core.ui.resources import jobs
 
@@ -24,7 +23,7 @@ def run_picker(predictions: dict[str, BoltzPrediction], key: str) -> BoltzPredic
     return predictions[st.selectbox("Run", names, key=key)]
 
 
-def overview(job: Job, document: dict[str, Any], prediction: BoltzPrediction | None) -> None:
+def overview(job: Job, document: ResultDocument, prediction: BoltzPrediction | None) -> None:
     if prediction is not None:
         best = prediction.best
         columns = st.columns(4)
@@ -37,9 +36,8 @@ def overview(job: Job, document: dict[str, Any], prediction: BoltzPrediction | N
         chains = ", ".join(f"{c.id} ({c.type}, {c.length})" for c in prediction.chains)
         st.caption(f"Chains: {chains}. {len(prediction.models)} model(s), ranked by confidence.")
     _timing(job)
-    failed = document.get("failed_runs") or {}
-    for run, failure in failed.items():
-        st.warning(f"Run **{run}** produced no result: {failure['message']} {failure.get('hint', '')}")
+    for run, failure in document.failed_runs.items():
+        st.warning(f"Run **{run}** produced no result: {failure.message} {failure.hint}")
     if job.cache_hit:
         st.info(f"Identical input to job `{job.results_from}`: its results were reused (no GPU time).")
     from omtx_core.jobs.export import metrics_csv

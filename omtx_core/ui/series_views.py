@@ -7,57 +7,59 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from omtx_core.analysis.models import CompoundRow, FailedVariant, ScreenSummary, VariantResult, VariantRow
 from omtx_core.boltz.results import BoltzPrediction
 from omtx_core.domain.job import Job
+from omtx_core.tasks.base import LIGAND_CHAIN
+from omtx_core.tasks.drug_discovery import ScreenAnalysis
+from omtx_core.tasks.variant_comparison import WILDTYPE_RUN
 from omtx_core.ui import result_tabs
 
-WILDTYPE_RUN = "wildtype"
 
-
-def variants(rows: list[dict[str, Any]], predictions: dict[str, BoltzPrediction]) -> None:
+def variants(rows: list[VariantResult], predictions: dict[str, BoltzPrediction]) -> None:
     st.dataframe([_variant_row(row) for row in rows], hide_index=True)
-    done = [row for row in rows if "failure" not in row]
+    done = [row for row in rows if isinstance(row, VariantRow)]
     if not done:
         return
-    chosen = st.selectbox("Variant", [row["name"] for row in done], key="variants.choice")
-    row = next(r for r in done if r["name"] == chosen)
-    st.info(row["note"])
+    chosen = st.selectbox("Variant", [row.name for row in done], key="variants.choice")
+    row = next(r for r in done if r.name == chosen)
+    st.info(row.note)
     st.plotly_chart(_change_figure(row), key="variants.change")
-    wildtype, variant = predictions.get(WILDTYPE_RUN), predictions.get(row["run"])
+    wildtype, variant = predictions.get(WILDTYPE_RUN), predictions.get(row.run)
     if wildtype is not None and variant is not None:
         from omtx_core.analysis.variants import superposed_cif
 
         st.caption("Wild type coloured by pLDDT; the variant superposed in grey; mutated residues highlighted.")
-        overlay = superposed_cif(wildtype.best.structure_path, variant.best.structure_path)
-        sites = {row["mutations"]: [("A", site["position"]) for site in row["site_deviation"]]}
+        overlay = superposed_cif(wildtype.best.structure_path, variant.best.structure_path, row.chain)
+        sites = {row.mutations: [(row.chain, site.position) for site in row.site_deviation]}
         result_tabs.structure(wildtype, "variants.3d", highlight=sites, overlay=overlay)
 
 
-def _variant_row(row: dict[str, Any]) -> dict[str, Any]:
-    if "failure" in row:
-        return {"Variant": row["name"], "Mutations": row["mutations"], "Note": row["failure"]}
-    sites = row.get("site_deviation") or []
-    changes = [abs(x) for x in row.get("per_residue_plddt_change") or [] if x is not None]
+def _variant_row(row: VariantResult) -> dict[str, Any]:
+    if isinstance(row, FailedVariant):
+        return {"Variant": row.name, "Mutations": row.mutations, "Note": row.failure}
+    sites = row.site_deviation
+    changes = [abs(x) for x in row.per_residue_plddt_change if x is not None]
     return {
-        "Variant": row["name"],
-        "Mutations": row["mutations"],
-        "TM-score": row["tm_score"],
-        "RMSD (Å)": row["rmsd_A"],
-        "Max deviation near sites (Å)": max((s["max_A"] for s in sites), default=None),
+        "Variant": row.name,
+        "Mutations": row.mutations,
+        "TM-score": row.tm_score,
+        "RMSD (Å)": row.rmsd_A,
+        "Max deviation near sites (Å)": max((s.max_A for s in sites if s.max_A is not None), default=None),
         "Mean |ΔpLDDT|": round(sum(changes) / len(changes), 2) if changes else None,
-        "ΔpIC50": row.get("delta_pic50"),
-        "Δ binder probability": row.get("delta_binder_probability"),
-        "Within noise": row.get("below_noise"),
+        "ΔpIC50": row.delta_pic50,
+        "Δ binder probability": row.delta_binder_probability,
+        "Within noise": row.below_noise,
     }
 
 
-def _change_figure(row: dict[str, Any]) -> go.Figure:
-    numbers = row["residue_numbers"]
+def _change_figure(row: VariantRow) -> go.Figure:
+    numbers = row.residue_numbers
     figure = go.Figure()
-    figure.add_scatter(x=numbers, y=row["per_residue_deviation_A"], name="Cα deviation (Å)")
-    figure.add_scatter(x=numbers, y=row["per_residue_plddt_change"], name="ΔpLDDT (variant − wild type)", yaxis="y2")
-    for site in row.get("site_deviation") or []:
-        figure.add_vline(x=site["position"], line_dash="dot", annotation_text=site["mutation"])
+    figure.add_scatter(x=numbers, y=row.per_residue_deviation_A, name="Cα deviation (Å)")
+    figure.add_scatter(x=numbers, y=row.per_residue_plddt_change, name="ΔpLDDT (variant − wild type)", yaxis="y2")
+    for site in row.site_deviation:
+        figure.add_vline(x=site.position, line_dash="dot", annotation_text=site.mutation)
     figure.update_layout(
         xaxis_title="Residue",
         yaxis_title="Cα deviation (Å)",
@@ -69,11 +71,11 @@ def _change_figure(row: dict[str, Any]) -> go.Figure:
     return figure
 
 
-def compounds(job: Job, analysis: dict[str, Any], predictions: dict[str, BoltzPrediction]) -> None:
+def compounds(job: Job, analysis: ScreenAnalysis, predictions: dict[str, BoltzPrediction]) -> None:
     from omtx_core.analysis.screening import is_hit, rank_compounds, screen_summary
 
     by, threshold, hits_only = _controls()
-    rows = rank_compounds(analysis["rows"], by=by)
+    rows = rank_compounds(analysis.rows or [], by=by)
     summary = screen_summary(rows, hit_threshold=threshold)
     _summary_metrics(summary)
     shown = [r for r in rows if is_hit(r, threshold)] if hits_only else rows
@@ -88,9 +90,9 @@ def compounds(job: Job, analysis: dict[str, Any], predictions: dict[str, BoltzPr
     _downloads(job, rows, predictions)
     if event.selection.rows:
         row = shown[event.selection.rows[0]]
-        if row["run"] in predictions:
-            st.markdown(f"**Predicted pose of {row['name']}**")
-            result_tabs.structure(predictions[row["run"]], "compounds.3d")
+        if row.run in predictions:
+            st.markdown(f"**Predicted pose of {row.name}**")
+            result_tabs.structure(predictions[row.run], "compounds.3d")
     else:
         st.caption("Select a row to see its predicted pose.")
 
@@ -109,47 +111,47 @@ def _controls() -> tuple[str, float, bool]:
     return by, threshold, hits_only
 
 
-def _summary_metrics(summary: dict[str, Any]) -> None:
+def _summary_metrics(summary: ScreenSummary) -> None:
     columns = st.columns(4)
-    columns[0].metric("Hits", f"{summary['n_hits']} / {summary['n_done']}")
-    rate = summary["hit_rate"]
+    columns[0].metric("Hits", f"{summary.n_hits} / {summary.n_done}")
+    rate = summary.hit_rate
     columns[1].metric("Hit rate", "—" if rate is None else f"{rate:.0%}")
-    columns[2].metric("Best pIC50", _num(summary["best_pic50"]), help=summary.get("best_compound") or None)
-    columns[3].metric("Median pIC50", _num(summary["median_pic50"]))
-    if summary["n_failed"]:
-        st.warning(f"{summary['n_failed']} compound(s) have no prediction; their rows say why.")
+    columns[2].metric("Best pIC50", _num(summary.best_pic50), help=summary.best_compound or None)
+    columns[3].metric("Median pIC50", _num(summary.median_pic50))
+    if summary.n_failed:
+        st.warning(f"{summary.n_failed} compound(s) have no prediction; their rows say why.")
 
 
-def _compound_row(row: dict[str, Any], threshold: float) -> dict[str, Any]:
-    hit = row.get("binder_probability") is not None and row["binder_probability"] >= threshold
+def _compound_row(row: CompoundRow, threshold: float) -> dict[str, Any]:
+    hit = row.binder_probability is not None and row.binder_probability >= threshold
     return {
-        "Rank": row["rank"],
-        "Name": row["name"],
+        "Rank": row.rank,
+        "Name": row.name,
         "Hit": hit,
-        "Binder probability": row["binder_probability"],
-        "pIC50": row["pic50"],
-        "IC50 (nM)": row["ic50_nm"],
-        "Ligand ipTM": row["ligand_iptm"],
-        "Pocket pLDDT": row["pocket_plddt"],
-        "MW": row["mw"],
-        "cLogP": row["clogp"],
-        "QED": row["qed"],
-        "LE": row["ligand_efficiency"],
-        "Status": row["failure"] or row["status"],
-        "SMILES": row["smiles"],
+        "Binder probability": row.binder_probability,
+        "pIC50": row.pic50,
+        "IC50 (nM)": row.ic50_nm,
+        "Ligand ipTM": row.ligand_iptm,
+        "Pocket pLDDT": row.pocket_plddt,
+        "MW": row.mw,
+        "cLogP": row.clogp,
+        "QED": row.qed,
+        "LE": row.ligand_efficiency,
+        "Status": row.failure or row.status,
+        "SMILES": row.smiles,
     }
 
 
-def _scatter(rows: list[dict[str, Any]], threshold: float) -> go.Figure:
-    done = [r for r in rows if r.get("pic50") is not None]
+def _scatter(rows: list[CompoundRow], threshold: float) -> go.Figure:
+    done = [r for r in rows if r.pic50 is not None and r.binder_probability is not None]
     figure = go.Figure()
     figure.add_scatter(
-        x=[r["pic50"] for r in done],
-        y=[r["binder_probability"] for r in done],
+        x=[r.pic50 for r in done],
+        y=[r.binder_probability for r in done],
         mode="markers",
-        text=[r["name"] for r in done],
+        text=[r.name for r in done],
         hovertemplate="%{text}<br>pIC50 %{x:.2f}<br>probability %{y:.3f}<extra></extra>",
-        marker={"color": ["#2a9d8f" if r["binder_probability"] >= threshold else "#9aa5b1" for r in done]},
+        marker={"color": ["#2a9d8f" if (r.binder_probability or 0.0) >= threshold else "#9aa5b1" for r in done]},
     )
     figure.add_hline(y=threshold, line_dash="dot", annotation_text="hit threshold")
     figure.update_layout(
@@ -162,21 +164,21 @@ def _scatter(rows: list[dict[str, Any]], threshold: float) -> go.Figure:
     return figure
 
 
-def _downloads(job: Job, rows: list[dict[str, Any]], predictions: dict[str, BoltzPrediction]) -> None:
+def _downloads(job: Job, rows: list[CompoundRow], predictions: dict[str, BoltzPrediction]) -> None:
     from omtx_core.analysis.poses import poses_to_sdf
     from omtx_core.analysis.screening import rows_to_csv
 
     def sdf() -> str:
         items = [
             (
-                r["name"],
-                r["smiles"],
-                predictions[r["run"]].best.structure_path,
-                "L",
-                {"pIC50": r["pic50"], "binder_probability": r["binder_probability"]},
+                r.name,
+                r.smiles,
+                predictions[r.run].best.structure_path,
+                LIGAND_CHAIN,
+                {"pIC50": r.pic50, "binder_probability": r.binder_probability},
             )
             for r in rows
-            if r["run"] in predictions
+            if r.run in predictions
         ]
         return poses_to_sdf(items)[0]
 

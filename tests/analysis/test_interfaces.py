@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from omtx_core.analysis.interfaces import chain_pair_interfaces, token_ranges
+from omtx_core.analysis.models import Interface
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.boltz.results import BoltzPrediction, ChainInfo
 from omtx_core.errors import BoltzOutputError
@@ -22,9 +23,9 @@ CARAZOLOL = "protein_ligand_affinity_b2ar_carazolol"
 LABEL = re.compile(r"^[A-Z]:-?\d+[A-Z]?:[A-Z0-9]+$")
 
 
-def _pair(entries: list[dict], first: str, second: str) -> dict:
-    matches = [entry for entry in entries if entry["chains"] == [first, second]]
-    assert len(matches) == 1, [entry["chains"] for entry in entries]
+def _pair(entries: list[Interface], first: str, second: str) -> Interface:
+    matches = [entry for entry in entries if entry.chains == [first, second]]
+    assert len(matches) == 1, [entry.chains for entry in entries]
     return matches[0]
 
 
@@ -54,65 +55,65 @@ def test_token_ranges_reject_a_count_that_does_not_match() -> None:
 
 def test_peptide_hla_interface_has_residues_on_both_sides(pmhc: BoltzPrediction) -> None:
     entry = _pair(chain_pair_interfaces(pmhc), "B", "D")
-    assert set(entry["residues"]) == {"B", "D"}
+    assert set(entry.residues) == {"B", "D"}
     for chain in ("B", "D"):
-        labels = entry["residues"][chain]
+        labels = entry.residues[chain]
         assert labels and all(LABEL.match(label) and label.startswith(f"{chain}:") for label in labels)
-        assert len(set(labels)) == len(labels) == entry["residue_counts"][chain]
+        assert len(set(labels)) == len(labels) == entry.residue_counts[chain]
     # The 9-mer sits in the groove: nearly every peptide residue touches the heavy chain.
-    assert entry["residue_counts"]["D"] >= 7
-    assert entry["contacts"] == _brute_force_contacts(pmhc.best.structure_path, "B", "D")
+    assert entry.residue_counts["D"] >= 7
+    assert entry.contacts == _brute_force_contacts(pmhc.best.structure_path, "B", "D")
 
 
 def test_iptm_both_ways_matches_the_confidence_json(pmhc: BoltzPrediction) -> None:
     raw = json.loads(pmhc.best.confidence_path.read_text())["pair_chains_iptm"]
     entry = _pair(chain_pair_interfaces(pmhc), "B", "D")
     # B is chain index 1 and D index 3 in the file; the matrix is asymmetric.
-    assert entry["iptm"]["B→D"] == pytest.approx(raw["1"]["3"], abs=5e-4)
-    assert entry["iptm"]["D→B"] == pytest.approx(raw["3"]["1"], abs=5e-4)
-    assert entry["iptm"]["B→D"] != entry["iptm"]["D→B"]
+    assert entry.iptm["B→D"] == pytest.approx(raw["1"]["3"], abs=5e-4)
+    assert entry.iptm["D→B"] == pytest.approx(raw["3"]["1"], abs=5e-4)
+    assert entry.iptm["B→D"] != entry.iptm["D→B"]
 
 
 def test_mean_pae_is_positive_finite_and_taken_rows_by_columns(pmhc: BoltzPrediction) -> None:
     entries = chain_pair_interfaces(pmhc)
     for entry in entries:
-        assert all(math.isfinite(value) and value > 0 for value in entry["mean_pae_A"].values())
+        assert all(math.isfinite(value) and value > 0 for value in entry.mean_pae_A.values())
     pae = np.load(pmhc.best.pae_path)["pae"]
     entry = _pair(entries, "B", "D")
-    assert entry["mean_pae_A"]["B→D"] == pytest.approx(pae[144:420, 520:529].mean(), abs=5e-4)
-    assert entry["mean_pae_A"]["D→B"] == pytest.approx(pae[520:529, 144:420].mean(), abs=5e-4)
+    assert entry.mean_pae_A["B→D"] == pytest.approx(pae[144:420, 520:529].mean(), abs=5e-4)
+    assert entry.mean_pae_A["D→B"] == pytest.approx(pae[520:529, 144:420].mean(), abs=5e-4)
 
 
 def test_pairs_are_sorted_by_contacts_and_pairs_without_contacts_are_left_out(pmhc: BoltzPrediction) -> None:
     entries = chain_pair_interfaces(pmhc)
-    counts = [entry["contacts"] for entry in entries]
+    counts = [entry.contacts for entry in entries]
     assert counts == sorted(counts, reverse=True) and all(count > 0 for count in counts)
-    pairs = {tuple(entry["chains"]) for entry in entries}
+    pairs = {tuple(entry.chains) for entry in entries}
     assert ("B", "D") in pairs and ("B", "C") in pairs
     assert ("A", "C") not in pairs  # the binder does not touch β2m in this prediction
-    assert json.loads(json.dumps(entries, ensure_ascii=False)) == entries
+    assert [Interface.model_validate_json(entry.model_dump_json()) for entry in entries] == entries
 
 
 def test_every_model_can_be_analysed(pmhc: BoltzPrediction) -> None:
     for rank in range(len(pmhc.models)):
-        assert _pair(chain_pair_interfaces(pmhc, rank), "B", "D")["contacts"] > 0
+        assert _pair(chain_pair_interfaces(pmhc, rank), "B", "D").contacts > 0
 
 
 def test_a_smaller_cutoff_finds_fewer_contacts(pmhc: BoltzPrediction) -> None:
     wide = _pair(chain_pair_interfaces(pmhc), "B", "D")
     tight = _pair(chain_pair_interfaces(pmhc, cutoff=3.5), "B", "D")
-    assert 0 < tight["contacts"] < wide["contacts"]
-    assert tight["contacts"] == _brute_force_contacts(pmhc.best.structure_path, "B", "D", 3.5)
+    assert 0 < tight.contacts < wide.contacts
+    assert tight.contacts == _brute_force_contacts(pmhc.best.structure_path, "B", "D", 3.5)
 
 
 def test_protein_ligand_pair_uses_the_ligand_atom_tokens(carazolol: BoltzPrediction) -> None:
     (entry,) = chain_pair_interfaces(carazolol)
-    assert entry["chains"] == ["A", "L"]
-    assert entry["residues"]["L"] == ["L:1:LIG1"]
-    assert entry["residue_counts"]["A"] > 5
+    assert entry.chains == ["A", "L"]
+    assert entry.residues["L"] == ["L:1:LIG1"]
+    assert entry.residue_counts["A"] > 5
     pae = np.load(carazolol.best.pae_path)["pae"]
-    assert entry["mean_pae_A"]["A→L"] == pytest.approx(pae[:413, 413:].mean(), abs=5e-4)
-    assert entry["iptm"]["A→L"] != entry["iptm"]["L→A"]
+    assert entry.mean_pae_A["A→L"] == pytest.approx(pae[:413, 413:].mean(), abs=5e-4)
+    assert entry.iptm["A→L"] != entry.iptm["L→A"]
 
 
 def test_without_a_pae_file_the_mean_pae_is_none(tmp_path: Path, fixtures_dir: Path) -> None:
@@ -120,5 +121,5 @@ def test_without_a_pae_file_the_mean_pae_is_none(tmp_path: Path, fixtures_dir: P
     prediction = parse_boltz_output(results)[0]
     prediction.best.pae_path.unlink()
     entries = chain_pair_interfaces(prediction)
-    assert entries and all(entry["mean_pae_A"] is None for entry in entries)
-    assert all(value is not None for entry in entries for value in entry["iptm"].values())
+    assert entries and all(entry.mean_pae_A is None for entry in entries)
+    assert all(value is not None for entry in entries for value in entry.iptm.values())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 
 from omtx_core.analysis.contacts import pocket_of_ligand
+from omtx_core.analysis.models import Pocket
 from omtx_core.analysis.pockets import SCORE_DESCRIPTION, detect_pockets, pocket_score
 from omtx_core.analysis.structure import load_structure, residue_records
 from omtx_core.boltz.results import load_npz_array
@@ -81,17 +81,17 @@ def test_a_closed_shell_has_one_pocket_at_its_centre(tmp_path):
 
     assert len(pockets) == 1
     pocket = pockets[0]
-    assert set(pocket) == POCKET_KEYS
-    assert (pocket["id"], pocket["rank"]) == ("P1", 1)
-    assert np.linalg.norm(pocket["center"]) < 0.5
+    assert set(pocket.model_dump()) == POCKET_KEYS
+    assert (pocket.id, pocket.rank) == ("P1", 1)
+    assert np.linalg.norm(pocket.center) < 0.5
     # The empty interior is a sphere of about 8 − 1.9 Å (carbon radius) = 6.1 Å: roughly 950 Å³.
-    assert 400 < pocket["volume_A3"] < 1200
-    assert pocket["area_A2"] > 0
-    numbers = [int(label.split(":")[1]) for label in pocket["residues"]]
-    assert all(label.startswith("A:") and label.endswith(":LEU") for label in pocket["residues"])
-    assert pocket["mean_plddt"] == pytest.approx(np.mean([varied_plddt(n) for n in numbers]), abs=0.05)
-    assert pocket["low_confidence"] is (pocket["mean_plddt"] < 70)
-    json.dumps(pockets)
+    assert 400 < pocket.volume_A3 < 1200
+    assert pocket.area_A2 > 0
+    numbers = [int(label.split(":")[1]) for label in pocket.residues]
+    assert all(label.startswith("A:") and label.endswith(":LEU") for label in pocket.residues)
+    assert pocket.mean_plddt == pytest.approx(np.mean([varied_plddt(n) for n in numbers]), abs=0.05)
+    assert pocket.low_confidence is (pocket.mean_plddt < 70)
+    assert [Pocket.model_validate_json(p.model_dump_json()) for p in pockets] == pockets
 
 
 def test_an_open_cup_gives_a_pocket_with_depth(tmp_path):
@@ -100,10 +100,10 @@ def test_an_open_cup_gives_a_pocket_with_depth(tmp_path):
 
     assert len(pockets) == 1
     pocket = pockets[0]
-    assert pocket["enclosed"] is False
-    assert pocket["max_depth_A"] > 0 and pocket["mean_depth_A"] > 0
-    assert pocket["center"][2] < 0  # inside the bowl, below its rim at z = 3 Å
-    assert pocket["score"] == pocket_score(pocket["volume_A3"], pocket["max_depth_A"], False, pocket["mean_plddt"])
+    assert pocket.enclosed is False
+    assert pocket.max_depth_A > 0 and pocket.mean_depth_A > 0
+    assert pocket.center[2] < 0  # inside the bowl, below its rim at z = 3 Å
+    assert pocket.score == pocket_score(pocket.volume_A3, pocket.max_depth_A, False, pocket.mean_plddt)
 
 
 def test_a_flat_surface_has_no_pocket(tmp_path):
@@ -122,15 +122,15 @@ def test_ligand_atoms_are_left_out_so_the_pocket_they_fill_is_found(tmp_path):
     occupied = detect_pockets(write_cif(tmp_path / "occupied.cif", shell, ligand=ligand))
 
     assert len(occupied) == 1
-    assert occupied[0]["volume_A3"] == empty[0]["volume_A3"]
+    assert occupied[0].volume_A3 == empty[0].volume_A3
     assert pocket_of_ligand(ligand, occupied) == "P1"
 
 
 def test_low_confidence_lining_is_flagged(tmp_path):
     pockets = detect_pockets(write_cif(tmp_path / "shell.cif", sphere_points(300, 8.0), plddt=lambda n: 50.0))
 
-    assert pockets[0]["mean_plddt"] == 50.0
-    assert pockets[0]["low_confidence"] is True
+    assert pockets[0].mean_plddt == 50.0
+    assert pockets[0].low_confidence is True
 
 
 def test_a_structure_without_protein_has_no_pockets(tmp_path):
@@ -173,23 +173,23 @@ def carazolol_model(fixtures_dir) -> Path:
 
 
 @pytest.fixture(scope="module")
-def carazolol_pockets(carazolol_model) -> list[dict]:
+def carazolol_pockets(carazolol_model) -> list[Pocket]:
     return detect_pockets(carazolol_model)
 
 
 def test_carazolol_pockets_are_ranked_and_json_able(carazolol_pockets):
     assert len(carazolol_pockets) >= 3
-    assert [pocket["rank"] for pocket in carazolol_pockets] == list(range(1, len(carazolol_pockets) + 1))
-    assert [pocket["id"] for pocket in carazolol_pockets] == [f"P{p['rank']}" for p in carazolol_pockets]
-    scores = [pocket["score"] for pocket in carazolol_pockets]
+    assert [pocket.rank for pocket in carazolol_pockets] == list(range(1, len(carazolol_pockets) + 1))
+    assert [pocket.id for pocket in carazolol_pockets] == [f"P{p.rank}" for p in carazolol_pockets]
+    scores = [pocket.score for pocket in carazolol_pockets]
     assert scores == sorted(scores, reverse=True)
     for pocket in carazolol_pockets:
-        assert set(pocket) == POCKET_KEYS
-        assert 0.0 <= pocket["score"] <= 1.0
-        assert 0.0 <= pocket["mean_plddt"] <= 100.0
-        assert pocket["volume_A3"] >= 50.0
-        assert all(isinstance(value, float) for value in pocket["center"])
-    json.loads(json.dumps(carazolol_pockets))
+        assert set(pocket.model_dump()) == POCKET_KEYS
+        assert 0.0 <= pocket.score <= 1.0
+        assert 0.0 <= pocket.mean_plddt <= 100.0
+        assert pocket.volume_A3 >= 50.0
+        assert all(isinstance(value, float) for value in pocket.center)
+    assert [Pocket.model_validate_json(p.model_dump_json()) for p in carazolol_pockets] == carazolol_pockets
 
 
 def test_carazolol_sits_in_the_top_pocket_lined_by_the_known_binding_residues(carazolol_model, carazolol_pockets):
@@ -201,9 +201,9 @@ def test_carazolol_sits_in_the_top_pocket_lined_by_the_known_binding_residues(ca
     # The orthosteric site of β2AR crystal structures (2RH1): Asp113, Ser203/207, Phe290, Asn312.
     assert pocket_id == "P1"
     best = carazolol_pockets[0]
-    assert {"A:113:ASP", "A:203:SER", "A:207:SER", "A:290:PHE", "A:312:ASN"} <= set(best["residues"])
-    assert best["low_confidence"] is False
-    assert np.linalg.norm(np.array(best["center"]) - ligand.mean(axis=0)) < 3.0
+    assert {"A:113:ASP", "A:203:SER", "A:207:SER", "A:290:PHE", "A:312:ASN"} <= set(best.residues)
+    assert best.low_confidence is False
+    assert np.linalg.norm(np.array(best.center) - ligand.mean(axis=0)) < 3.0
 
 
 def test_carazolol_pocket_plddt_matches_the_npz_on_the_0_to_100_scale(carazolol_model, carazolol_pockets):
@@ -211,5 +211,5 @@ def test_carazolol_pocket_plddt_matches_the_npz_on_the_0_to_100_scale(carazolol_
 
     for pocket in carazolol_pockets:
         # Chain A is the first chain: its residue n is token n − 1.
-        numbers = [int(label.split(":")[1]) for label in pocket["residues"]]
-        assert pocket["mean_plddt"] == pytest.approx(100 * float(np.mean(plddt[np.array(numbers) - 1])), abs=0.1)
+        numbers = [int(label.split(":")[1]) for label in pocket.residues]
+        assert pocket.mean_plddt == pytest.approx(100 * float(np.mean(plddt[np.array(numbers) - 1])), abs=0.1)

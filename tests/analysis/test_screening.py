@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
+from omtx_core.analysis.models import CompoundRow, ScreenSummary
 from omtx_core.analysis.poses import pose_molecule
 from omtx_core.analysis.screening import (
     CSV_COLUMNS,
@@ -54,12 +55,12 @@ def screen(results: Path, affinities: dict[str, tuple[float, float]]) -> dict[st
     return {runs[p.name]: p for p in parse_boltz_output(results)}
 
 
-def rows_for(predictions: dict[str, BoltzPrediction]) -> list[dict]:
+def rows_for(predictions: dict[str, BoltzPrediction]) -> list[CompoundRow]:
     return [compound_row(name, SMILES[name], prediction) for name, prediction in predictions.items()]
 
 
-def names(rows: list[dict]) -> list[str]:
-    return [row["name"] for row in rows]
+def names(rows: list[CompoundRow]) -> list[str]:
+    return [row.name for row in rows]
 
 
 # --- one compound's row -----------------------------------------------------------------------------------
@@ -67,33 +68,34 @@ def names(rows: list[dict]) -> list[str]:
 
 def test_carazolol_row_in_lab_units(carazolol):
     row = compound_row("carazolol", CARAZOLOL, carazolol)
-    assert row["status"] == "done" and row["failure"] is None
-    assert row["affinity_pred_value"] == pytest.approx(-4.0688, abs=1e-4)
-    assert row["pic50"] == pytest.approx(10.069, abs=1e-3)  # 6 − (−4.069): a sub-nanomolar binder
-    assert row["ic50_nm"] == pytest.approx(10**-4.068795 * 1000, rel=1e-3)
-    assert row["delta_g_kcal_mol"] == pytest.approx(-10.069 * 1.364, abs=0.01)
-    assert row["binder_probability"] == pytest.approx(0.9988, abs=1e-4)
-    assert row["pic50_spread"] == pytest.approx(abs(-4.1061249 - -4.0314660), abs=1e-3)
-    assert row["ligand_iptm"] == pytest.approx(0.989, abs=1e-3)
-    assert 0 < row["iptm"] <= 1 and 0 < row["confidence_score"] <= 1
-    assert row["heavy_atoms"] == 22
+    assert row.status == "done" and row.failure is None
+    assert row.affinity_pred_value == pytest.approx(-4.0688, abs=1e-4)
+    assert row.pic50 == pytest.approx(10.069, abs=1e-3)  # 6 − (−4.069): a sub-nanomolar binder
+    assert row.ic50_nm == pytest.approx(10**-4.068795 * 1000, rel=1e-3)
+    assert row.delta_g_kcal_mol == pytest.approx(-10.069 * 1.364, abs=0.01)
+    assert row.binder_probability == pytest.approx(0.9988, abs=1e-4)
+    assert row.pic50_spread == pytest.approx(abs(-4.1061249 - -4.0314660), abs=1e-3)
+    assert row.ligand_iptm == pytest.approx(0.989, abs=1e-3)
+    assert 0 < row.iptm <= 1 and 0 < row.confidence_score <= 1
+    assert row.heavy_atoms == 22
 
 
 def test_row_is_json_able_with_plain_numbers(carazolol):
-    row = compound_row("carazolol", CARAZOLOL, carazolol)
-    assert json.loads(json.dumps(row)) == row
-    assert all(type(value) in (str, int, float, type(None)) for value in row.values())
+    row = compound_row("carazolol", CARAZOLOL, carazolol, run="c00001_carazolol")
+    assert CompoundRow.model_validate_json(row.model_dump_json()) == row
+    assert all(type(value) in (str, int, float, type(None)) for value in row.model_dump().values())
+    assert row.run == "c00001_carazolol" and row.rank is None
 
 
 def test_ligand_efficiency_is_kcal_per_heavy_atom(carazolol):
     row = compound_row("carazolol", CARAZOLOL, carazolol)
-    assert row["ligand_efficiency"] == pytest.approx(1.364 * 10.0688 / 22, abs=1e-3)
-    assert row["ligand_efficiency"] == pytest.approx(-row["delta_g_kcal_mol"] / row["heavy_atoms"], abs=1e-3)
+    assert row.ligand_efficiency == pytest.approx(1.364 * 10.0688 / 22, abs=1e-3)
+    assert row.ligand_efficiency == pytest.approx(-row.delta_g_kcal_mol / row.heavy_atoms, abs=1e-3)
 
 
 def test_pocket_plddt_is_the_cif_b_factor_mean_of_residues_near_the_ligand(carazolol):
     row = compound_row("carazolol", CARAZOLOL, carazolol)
-    assert 0 <= row["pocket_plddt"] <= 100
+    assert 0 <= row.pocket_plddt <= 100
     # Independent route: lining residues by brute-force distance, their pLDDT from the 0–1 npz array × 100.
     chain_a, chain_l = gemmi.read_structure(str(carazolol.best.structure_path))[0]
     ligand = np.array([[a.pos.x, a.pos.y, a.pos.z] for r in chain_l for a in r])
@@ -105,24 +107,24 @@ def test_pocket_plddt_is_the_cif_b_factor_mean_of_residues_near_the_ligand(caraz
     ]
     assert 10 < len(lining) < 60
     expected = float(np.mean(carazolol.best.plddt[lining])) * 100
-    assert row["pocket_plddt"] == pytest.approx(expected, abs=0.1)
+    assert row.pocket_plddt == pytest.approx(expected, abs=0.1)
 
 
 def test_failed_and_pending_rows_keep_descriptors_without_prediction_values():
     failed = compound_row("broken", ASPIRIN, None, failure="Boltz ran out of GPU memory.")
     pending = compound_row("waiting", ASPIRIN, None)
-    assert failed["status"] == "failed" and failed["failure"] == "Boltz ran out of GPU memory."
-    assert pending["status"] == "pending" and pending["failure"] is None
+    assert failed.status == "failed" and failed.failure == "Boltz ran out of GPU memory."
+    assert pending.status == "pending" and pending.failure is None
     for row in (failed, pending):
-        assert row["mw"] == pytest.approx(180.16, abs=0.01) and row["heavy_atoms"] == 13
+        assert row.mw == pytest.approx(180.16, abs=0.01) and row.heavy_atoms == 13
         for key in ("binder_probability", "pic50", "ic50_nm", "affinity_pred_value", "pocket_plddt"):
-            assert row[key] is None
-        assert row["ligand_efficiency"] is None
+            assert getattr(row, key) is None
+        assert row.ligand_efficiency is None
 
 
 def test_failure_wins_over_a_partial_prediction(carazolol):
     row = compound_row("carazolol", CARAZOLOL, carazolol, failure="Output files missing.")
-    assert row["status"] == "failed" and row["pic50"] is None
+    assert row.status == "failed" and row.pic50 is None
 
 
 # --- descriptors -----------------------------------------------------------------------------------------
@@ -157,23 +159,23 @@ def test_strong_binder_ranks_first_under_both_rankings(tmp_path):
     for by in ("probability", "pic50"):
         ranked = rank_compounds(rows, by=by)
         assert names(ranked) == ["strong", "weak"]
-        assert [row["rank"] for row in ranked] == [1, 2]
+        assert [row.rank for row in ranked] == [1, 2]
 
 
 def test_pic50_ranking_is_not_raw_value_descending(tmp_path):
     rows = rows_for(screen(tmp_path, {"y": (-1.0, 0.9), "x": (-4.0, 0.6)}))
-    raw_descending = sorted(rows, key=lambda row: -row["affinity_pred_value"])
+    raw_descending = sorted(rows, key=lambda row: -row.affinity_pred_value)
     assert names(raw_descending) == ["y", "x"]  # the original product's bug: weakest first
     by_pic50 = rank_compounds(rows, by="pic50")
     assert names(by_pic50) == ["x", "y"]
-    assert [row["pic50"] for row in by_pic50] == [pytest.approx(10.0), pytest.approx(7.0)]
+    assert [row.pic50 for row in by_pic50] == [pytest.approx(10.0), pytest.approx(7.0)]
     assert names(rank_compounds(rows, by="probability")) == ["y", "x"]  # hit discovery trusts probability
 
 
 def test_ties_break_on_the_other_score(tmp_path):
     rows = rows_for(screen(tmp_path, {"weak": (-1.0, 0.8), "strong": (-3.0, 0.8), "mid": (-2.0, 0.9)}))
     assert names(rank_compounds(rows, by="probability")) == ["mid", "strong", "weak"]
-    rows = [dict(row, pic50=7.0) for row in rows]
+    rows = [row.model_copy(update={"pic50": 7.0}) for row in rows]
     assert names(rank_compounds(rows, by="pic50")) == ["mid", "weak", "strong"]
 
 
@@ -189,8 +191,8 @@ def test_rows_without_scores_go_last_done_then_failed_then_pending(tmp_path, car
     for by in ("probability", "pic50"):
         ranked = rank_compounds(rows, by=by)
         assert names(ranked) == ["weak", "no_affinity", "broken", "waiting"]
-        assert [row["rank"] for row in ranked] == [1, 2, 3, 4]
-    assert "rank" not in rows[0]  # the input rows are not changed
+        assert [row.rank for row in ranked] == [1, 2, 3, 4]
+    assert rows[0].rank is None  # the input rows are not changed
 
 
 def test_rank_by_anything_else_is_refused():
@@ -203,7 +205,7 @@ def test_hit_calls_and_summary_with_a_threshold(tmp_path):
     rows = [*rows_for(screen(tmp_path, affinities)), compound_row("broken", ASPIRIN, None, failure="Out of memory.")]
     assert [is_hit(row) for row in rows] == [True, True, False, False]
     summary = screen_summary(rows)
-    assert summary == {
+    assert summary.model_dump() == {
         "n_compounds": 4,
         "n_done": 3,
         "n_failed": 1,
@@ -216,15 +218,15 @@ def test_hit_calls_and_summary_with_a_threshold(tmp_path):
         "threshold": 0.5,
     }
     strict = screen_summary(rows, hit_threshold=0.9)
-    assert strict["n_hits"] == 1 and strict["hit_rate"] == pytest.approx(1 / 3, abs=1e-4)
-    assert strict["threshold"] == 0.9
-    json.dumps(summary)
+    assert strict.n_hits == 1 and strict.hit_rate == pytest.approx(1 / 3, abs=1e-4)
+    assert strict.threshold == 0.9
+    assert ScreenSummary.model_validate_json(summary.model_dump_json()) == summary
 
 
 def test_summary_of_a_screen_with_nothing_finished():
     summary = screen_summary([compound_row("waiting", ASPIRIN, None)])
-    assert summary["n_pending"] == 1 and summary["n_hits"] == 0
-    assert summary["hit_rate"] is None and summary["best_compound"] is None and summary["median_pic50"] is None
+    assert summary.n_pending == 1 and summary.n_hits == 0
+    assert summary.hit_rate is None and summary.best_compound is None and summary.median_pic50 is None
 
 
 # --- CSV -------------------------------------------------------------------------------------------------
@@ -236,7 +238,7 @@ def test_csv_has_every_column_in_ranked_order(tmp_path):
     text = rows_to_csv(rank_compounds(rows, by="pic50"))
     records = list(csv.DictReader(io.StringIO(text)))
     assert tuple(records[0].keys()) == CSV_COLUMNS
-    assert set(CSV_COLUMNS) == set(rows[1]) | {"rank"}  # the CSV leaves no row key out
+    assert set(CSV_COLUMNS) == set(rows[1].model_dump()) - {"run"}  # the CSV leaves no row key out but the run
     assert [r["name"] for r in records] == ["strong", "weak", "broken"]
     assert [r["rank"] for r in records] == ["1", "2", "3"]
     strong = records[0]
@@ -277,7 +279,7 @@ def test_carazolol_pose_sdf_reads_back_with_the_template_bond_orders(carazolol):
 
 
 def test_pose_matching_the_input_stereo_has_no_warning(carazolol):
-    mol, warning = pose_molecule(CARAZOLOL.replace("@@", "@"), carazolol.best.structure_path)
+    mol, warning = pose_molecule(CARAZOLOL.replace("@@", "@"), carazolol.best.structure_path, "L")
     assert warning is None and mol.GetNumAtoms() == 22
 
 

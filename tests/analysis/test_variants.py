@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import shutil
 from pathlib import Path
@@ -12,6 +11,7 @@ import gemmi
 import numpy as np
 import pytest
 
+from omtx_core.analysis.models import VariantComparison
 from omtx_core.analysis.variants import SINGLE_SAMPLE_NOTE, compare_structures, compare_to_wildtype
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.boltz.results import BoltzPrediction
@@ -71,20 +71,20 @@ def _rigid_move(coords: np.ndarray) -> np.ndarray:
 
 
 def test_carazolol_against_itself_shows_no_change(carazolol: BoltzPrediction) -> None:
-    result = compare_to_wildtype(carazolol, carazolol, [(2, "G", "G")])
-    assert result["tm_score"] == pytest.approx(1.0, abs=1e-3)
-    assert result["rmsd_A"] == pytest.approx(0.0, abs=1e-3)
-    assert len(result["per_residue_deviation_A"]) == len(result["per_residue_plddt_change"]) == 413
-    assert result["residue_numbers"] == list(range(1, 414))
-    assert all(value == pytest.approx(0.0, abs=1e-3) for value in result["per_residue_deviation_A"])
-    assert all(value == 0.0 for value in result["per_residue_plddt_change"])
-    (site,) = result["site_deviation"]
-    assert site["mutation"] == "G2G" and 2 in site["residues"]
-    assert site["mean_A"] == pytest.approx(0.0, abs=1e-3) and site["max_A"] == pytest.approx(0.0, abs=1e-3)
-    assert result["delta_binder_probability"] == 0.0 and result["delta_pic50"] == 0.0
-    assert result["noise"] is None and result["below_noise"] is None
-    assert SINGLE_SAMPLE_NOTE in result["note"]
-    assert json.loads(json.dumps(result)) == result
+    result = compare_to_wildtype(carazolol, carazolol, [(2, "G", "G")], chain="A")
+    assert result.tm_score == pytest.approx(1.0, abs=1e-3)
+    assert result.rmsd_A == pytest.approx(0.0, abs=1e-3)
+    assert len(result.per_residue_deviation_A) == len(result.per_residue_plddt_change) == 413
+    assert result.residue_numbers == list(range(1, 414))
+    assert all(value == pytest.approx(0.0, abs=1e-3) for value in result.per_residue_deviation_A)
+    assert all(value == 0.0 for value in result.per_residue_plddt_change)
+    (site,) = result.site_deviation
+    assert site.mutation == "G2G" and 2 in site.residues
+    assert site.mean_A == pytest.approx(0.0, abs=1e-3) and site.max_A == pytest.approx(0.0, abs=1e-3)
+    assert result.delta_binder_probability == 0.0 and result.delta_pic50 == 0.0
+    assert result.noise is None and result.below_noise is None
+    assert SINGLE_SAMPLE_NOTE in result.note
+    assert VariantComparison.model_validate_json(result.model_dump_json()) == result
 
 
 def test_affinity_change_is_variant_minus_wildtype_in_pic50(carazolol: BoltzPrediction) -> None:
@@ -93,19 +93,19 @@ def test_affinity_change_is_variant_minus_wildtype_in_pic50(carazolol: BoltzPred
         affinity_pred_value=carazolol.affinity.affinity_pred_value + 1.0,  # ten times the IC50
         affinity_probability_binary=carazolol.affinity.affinity_probability_binary - 0.25,
     )
-    result = compare_to_wildtype(carazolol, dataclasses.replace(carazolol, affinity=weaker), [])
-    assert result["delta_pic50"] == pytest.approx(-1.0, abs=1e-3)
-    assert result["delta_binder_probability"] == pytest.approx(-0.25, abs=1e-3)
-    no_ligand = compare_to_wildtype(carazolol, dataclasses.replace(carazolol, affinity=None), [])
-    assert no_ligand["delta_pic50"] is None and no_ligand["delta_binder_probability"] is None
+    result = compare_to_wildtype(carazolol, dataclasses.replace(carazolol, affinity=weaker), [], chain="A")
+    assert result.delta_pic50 == pytest.approx(-1.0, abs=1e-3)
+    assert result.delta_binder_probability == pytest.approx(-0.25, abs=1e-3)
+    no_ligand = compare_to_wildtype(carazolol, dataclasses.replace(carazolol, affinity=None), [], chain="A")
+    assert no_ligand.delta_pic50 is None and no_ligand.delta_binder_probability is None
 
 
 def test_a_mutation_that_does_not_match_the_structures_is_refused(carazolol: BoltzPrediction) -> None:
     with pytest.raises(InputError) as caught:
-        compare_to_wildtype(carazolol, carazolol, [(2, "K", "A")])
+        compare_to_wildtype(carazolol, carazolol, [(2, "K", "A")], chain="A")
     assert "position 2 of chain A is G in the wild type prediction, not K" in caught.value.problems[0].message
     with pytest.raises(InputError, match="no position 900"):
-        compare_to_wildtype(carazolol, carazolol, [(900, "G", "A")])
+        compare_to_wildtype(carazolol, carazolol, [(900, "G", "A")], chain="A")
 
 
 # --- two diffusion samples of the 4-chain complex ------------------------------------------------
@@ -113,9 +113,9 @@ def test_a_mutation_that_does_not_match_the_structures_is_refused(carazolol: Bol
 
 def test_two_samples_differ_a_little(pmhc: BoltzPrediction) -> None:
     result = compare_structures(pmhc.models[0].structure_path, pmhc.models[1].structure_path, "B")
-    assert 0.9 < result["tm_score"] < 1.0
-    assert result["rmsd_A"] > 0
-    deviations = result["per_residue_deviation_A"]
+    assert 0.9 < result.tm_score < 1.0
+    assert result.rmsd_A > 0
+    deviations = result.per_residue_deviation_A
     assert len(deviations) == 276 and all(math.isfinite(value) and value >= 0 for value in deviations)
     assert max(deviations) > 0
 
@@ -123,22 +123,22 @@ def test_two_samples_differ_a_little(pmhc: BoltzPrediction) -> None:
 def test_plddt_change_uses_the_chain_tokens_times_100(pmhc: BoltzPrediction) -> None:
     result = compare_to_wildtype(pmhc, _best_first(pmhc, 1), [], chain="B")
     expected = (pmhc.models[1].plddt[HLA_RANGE] - pmhc.models[0].plddt[HLA_RANGE]) * 100.0
-    assert result["per_residue_plddt_change"] == pytest.approx(expected.tolist(), abs=1e-3)
-    assert any(value != 0 for value in result["per_residue_plddt_change"])
+    assert result.per_residue_plddt_change == pytest.approx(expected.tolist(), abs=1e-3)
+    assert any(value != 0 for value in result.per_residue_plddt_change)
 
 
 def test_a_change_between_samples_is_judged_below_noise(pmhc: BoltzPrediction) -> None:
     # Sample 1 as the "variant": its difference from sample 0 is one of the sample pairs themselves.
     result = compare_to_wildtype(pmhc, _best_first(pmhc, 1), [(7, "Y", "Y")], chain="B")
-    noise = result["noise"]
-    assert noise["samples"] == {"wildtype": 3, "variant": 3}
-    assert noise["sample_pairs"] == 6
-    assert 0 < noise["rmsd_mean_A"] <= noise["rmsd_max_A"]
-    assert result["rmsd_A"] <= noise["rmsd_max_A"]
-    assert len(noise["per_residue_spread_A"]) == 276
-    assert result["below_noise"] is True
-    assert "within the spread between diffusion samples" in result["note"]
-    assert "no detectable structural effect" in result["note"]
+    noise = result.noise
+    assert noise.samples == {"wildtype": 3, "variant": 3}
+    assert noise.sample_pairs == 6
+    assert 0 < noise.rmsd_mean_A <= noise.rmsd_max_A
+    assert result.rmsd_A <= noise.rmsd_max_A
+    assert len(noise.per_residue_spread_A) == 276
+    assert result.below_noise is True
+    assert "within the spread between diffusion samples" in result.note
+    assert "no detectable structural effect" in result.note
 
 
 def test_a_large_local_change_is_judged_above_noise(tmp_path: Path, fixtures_dir: Path, pmhc: BoltzPrediction) -> None:
@@ -152,12 +152,12 @@ def test_a_large_local_change_is_judged_above_noise(tmp_path: Path, fixtures_dir
     variant = dataclasses.replace(copy, models=[copy.best])  # one sample: the noise comes from the wild type
 
     result = compare_to_wildtype(pmhc, variant, [(50, letter, letter)], chain="B")
-    assert result["noise"]["samples"] == {"wildtype": 3, "variant": 1}
-    assert result["noise"]["sample_pairs"] == 3
-    assert result["per_residue_deviation_A"][49] == pytest.approx(6.0, abs=0.3)
-    assert result["site_deviation"][0]["max_A"] == pytest.approx(6.0, abs=0.3)
-    assert result["below_noise"] is False
-    assert "exceeds the spread between diffusion samples" in result["note"]
+    assert result.noise.samples == {"wildtype": 3, "variant": 1}
+    assert result.noise.sample_pairs == 3
+    assert result.per_residue_deviation_A[49] == pytest.approx(6.0, abs=0.3)
+    assert result.site_deviation[0].max_A == pytest.approx(6.0, abs=0.3)
+    assert result.below_noise is False
+    assert "exceeds the spread between diffusion samples" in result.note
 
 
 # --- built structures with a known displacement --------------------------------------------------
@@ -172,18 +172,18 @@ def test_one_displaced_residue_shows_at_its_position(tmp_path: Path) -> None:
     variant = _write_ca_chain(tmp_path / "var.pdb", _rigid_move(moved), names[:14] + ["GLY"] + names[15:])
 
     result = compare_structures(wildtype, variant, "A", [(15, "A", "G"), (35, "A", "A")])
-    deviations = np.array(result["per_residue_deviation_A"])
+    deviations = np.array(result.per_residue_deviation_A)
     assert int(np.argmax(deviations)) == 14
     assert deviations[14] == pytest.approx(3.0, abs=0.1)
     assert np.delete(deviations, 14).max() < 0.1
 
-    near, far = result["site_deviation"]
-    assert near["mutation"] == "A15G" and near["position"] == 15
+    near, far = result.site_deviation
+    assert near.mutation == "A15G" and near.position == 15
     within = np.flatnonzero(np.linalg.norm(coords - coords[14], axis=1) <= 8.0) + 1
-    assert near["residues"] == within.tolist() and 15 in near["residues"]
-    assert near["max_A"] == pytest.approx(3.0, abs=0.1)
-    assert near["mean_A"] == pytest.approx(3.0 / len(near["residues"]), abs=0.1)
-    assert 15 not in far["residues"] and far["max_A"] < 0.1  # residue 35 is more than 8 Å from residue 15
+    assert near.residues == within.tolist() and 15 in near.residues
+    assert near.max_A == pytest.approx(3.0, abs=0.1)
+    assert near.mean_A == pytest.approx(3.0 / len(near.residues), abs=0.1)
+    assert 15 not in far.residues and far.max_A < 0.1  # residue 35 is more than 8 Å from residue 15
 
 
 def test_chains_of_different_length_pair_up_by_the_alignment(tmp_path: Path) -> None:
@@ -191,8 +191,8 @@ def test_chains_of_different_length_pair_up_by_the_alignment(tmp_path: Path) -> 
     wildtype = _write_ca_chain(tmp_path / "wt.pdb", coords, ["ALA"] * 40)
     shorter = _write_ca_chain(tmp_path / "short.pdb", _rigid_move(coords[:36]), ["ALA"] * 36)
     result = compare_structures(wildtype, shorter, "A")
-    deviations = result["per_residue_deviation_A"]
+    deviations = result.per_residue_deviation_A
     assert len(deviations) == 40
     assert all(value is not None and value < 0.1 for value in deviations[:36])
     assert deviations[36:] == [None] * 4
-    assert result["tm_score"] < 1.0  # normalised by the 40 wild-type residues
+    assert result.tm_score < 1.0  # normalised by the 40 wild-type residues

@@ -331,7 +331,7 @@ def test_two_result_folders_are_ambiguous(tmp_path: Path, fixtures_dir: Path) ->
 @pytest.mark.parametrize("case", [CARAZOLOL, PMHC])
 def test_summary_shape_and_json(fixtures_dir: Path, case: str) -> None:
     pred = _only(fixtures_dir / case)
-    summary = summarize_prediction(pred)
+    summary = summarize_prediction(pred).model_dump(mode="json")
     assert set(summary) == {"name", "chains", "models", "affinity"}
     assert all(set(chain) == {"id", "type", "length"} for chain in summary["chains"])
     model_keys = {*SUMMARY_MODEL_KEYS, "plddt_mean", "n_tokens"}

@@ -27,6 +27,7 @@ from omtx_core.jobs.export import (
 )
 from omtx_core.jobs.results import read_result_document
 from omtx_core.tasks import validate_task_input
+from omtx_core.tasks.protein_ligand_binding import BindingAnalysis
 from tests.boltz_fixture_output import AFFINITY_CASE, AFFINITY_NAME
 from tests.examples import VALID_INPUTS
 from tests.services import job_service
@@ -176,7 +177,9 @@ def test_job_zip_holds_the_whole_job_in_a_fixed_order(store, artifacts, worker):
                 "results/boltz_results/processed/records/binding.json", "results/result.json"}  # fmt: skip
     assert expected <= set(names) and names == sorted(names)
     archive = zipfile.ZipFile(io.BytesIO(data))
-    assert json.loads(archive.read("result.json")) == read_result_document(job.id, artifacts)
+    document = read_result_document(job.id, artifacts, analysis_model=BindingAnalysis)
+    assert json.loads(archive.read("result.json")) == document.model_dump(mode="json")
+    assert json.loads(archive.read("result.json"))["analysis"]["contacts"]  # the task's analysis, whole
     assert json.loads(archive.read("job.json"))["id"] == job.id
     assert json.loads(archive.read("input.json")) == job.input
     assert "pIC50" in archive.read("metrics.csv").decode()

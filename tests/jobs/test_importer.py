@@ -19,6 +19,7 @@ from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.errors import ImportRefused
 from omtx_core.jobs.export import materialize
 from omtx_core.jobs.importer import import_boltz_results, infer_input, smiles_from_coordinates
+from omtx_core.tasks.protein_ligand_binding import BindingAnalysis
 from tests.boltz_fixture_output import AFFINITY_CASE, AFFINITY_NAME, FIXTURES, write_prediction
 from tests.services import job_service
 
@@ -69,6 +70,10 @@ def test_zip_import_is_a_completed_protein_ligand_binding_job(store, artifacts, 
     document = json.loads(artifacts.get(f"results/{job.id}/result.json"))
     run = document["runs"][AFFINITY_NAME]
     assert [c["id"] for c in run["chains"]] == ["A", "L"] and artifacts.exists(run["models"][0]["structure_path"])
+    typed = job_service(store, artifacts).result_document(job)  # never analysed: the task's model, empty
+    assert typed.analysis == BindingAnalysis() and typed.runs[AFFINITY_NAME].affinity.pic50 == pytest.approx(
+        CARAZOLOL_PIC50
+    )
     assert set(job.artifacts) == set(artifacts.list(f"results/{job.id}/")) | {f"logs/{job.id}/engine.log"}
     assert "did not run this job" in artifacts.get(f"logs/{job.id}/engine.log").decode()
     (prediction,) = parse_boltz_output(materialize(job, artifacts, tmp_path / "cache"))

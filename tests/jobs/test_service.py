@@ -6,6 +6,7 @@ import pytest
 
 from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.errors import IllegalTransition, InputError, JobNotFound
+from omtx_core.tasks.protein_ligand_binding import BindingAnalysis
 from tests.examples import LYSOZYME, UBIQUITIN, VALID_INPUTS
 from tests.services import job_service
 
@@ -100,8 +101,9 @@ def test_result_document_is_shared_by_cache_hits(store, artifacts, worker):
     hit = job_service(store).submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).job
     document = job_service(store, artifacts).result_document(hit)
     assert document == job_service(store, artifacts).result_document(store.get(first.id))
-    (run,) = document["runs"].values()
-    assert run["affinity"]["pic50"] == pytest.approx(10.0688, abs=1e-3)
+    (run,) = document.runs.values()
+    assert run.affinity.pic50 == pytest.approx(10.0688, abs=1e-3)
+    assert isinstance(document.analysis, BindingAnalysis) and document.analysis.pocket_check  # typed by the task
     pending = job_service(store).submit("protein_structure", VALID_INPUTS["protein_structure"]).job
     with pytest.raises(JobNotFound, match="pending"):
         job_service(store, artifacts).result_document(pending)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.config import Settings
 from omtx_core.domain.job import JobStatus, utcnow
+from omtx_core.domain.results import JobSummary
 from omtx_core.jobs.worker import Worker
 from omtx_core.tasks import validate_task_input
 from tests.engines import FixtureEngine
@@ -28,6 +29,8 @@ def test_completed_job_has_results_artifacts_and_log(store, artifacts, worker):
     assert done.progress_done == done.progress_total == 1 and done.lease_owner is None and done.finished_at
     (run,) = done.result["runs"]
     assert done.result["runs"][run]["pic50"] > 10 and done.result["runs_failed"] == 0
+    summary = JobSummary.read(done.result)  # the record's plain dict reads typed
+    assert summary.best_pic50() == done.result["runs"][run]["pic50"] and summary.runs[run].binder_probability > 0.9
     document = json.loads(artifacts.get(f"results/{job.id}/result.json"))
     model = document["runs"][run]["models"][0]
     assert artifacts.exists(model["structure_path"]) and document["runs"][run]["chains"][1]["id"] == "L"

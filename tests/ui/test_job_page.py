@@ -118,20 +118,30 @@ def test_edit_and_rerun_makes_a_new_job_from_the_changed_input(stores):
 
 
 def test_a_running_screen_shows_its_ranked_rows_so_far(stores):
+    from omtx_core.analysis.models import CompoundRow
+    from omtx_core.analysis.screening import screen_summary
     from omtx_core.domain.job import utcnow
+    from omtx_core.tasks.drug_discovery import ScreenAnalysis
 
     store, artifacts, _ = stores
     job = job_service(store).submit("drug_discovery", INPUTS["drug_discovery"]).job
     store.claim_next("worker", 600, max_running=10, now=utcnow())
     rows = [
-        {"name": "carazolol", "status": "done", "binder_probability": 0.99, "pic50": 10.07, "ligand_iptm": 0.98},
-        {"name": "aspirin", "status": "pending", "binder_probability": None, "pic50": None, "ligand_iptm": None},
-    ]
-    summary = {"n_compounds": 2, "n_hits": 1, "threshold": 0.5}
-    artifacts.put(f"results/{job.id}/partial.json", json.dumps({"rows": rows, "summary": summary}).encode())
+        CompoundRow(name="carazolol", smiles=CARAZOLOL, status="done", binder_probability=0.99, pic50=10.07,
+                    ligand_iptm=0.98, run="c00001_carazolol", rank=1),
+        CompoundRow(name="aspirin", smiles=ASPIRIN, status="pending", run="c00002_aspirin", rank=2),
+    ]  # fmt: skip
+    preview = ScreenAnalysis(rows=rows, summary=screen_summary(rows))
+    artifacts.put(f"results/{job.id}/partial.json", preview.model_dump_json().encode())
     at = open_job(job.id)
     assert any("1 of 2 compounds scored" in m.value for m in at.markdown)
+    assert any("1 hit(s) at binder probability ≥ 0.5" in m.value for m in at.markdown)
     assert list(at.dataframe[0].value["Name"]) == ["carazolol"]  # the live table comes before the tabs
+
+    artifacts.put(f"results/{job.id}/partial.json", json.dumps({"rows": [{"name": "x"}]}).encode())
+    at = open_job(job.id)  # a preview this version cannot read is left out, never an error
+    assert not at.exception and not any("compounds scored" in m.value for m in at.markdown)
+    assert all("Name" not in frame.value.columns for frame in at.dataframe)
 
 
 @pytest.mark.parametrize("task", list(INPUTS))
