@@ -8,23 +8,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.standin import FAKE_BOLTZ_COMMAND, LYSOZYME, recorded, screen_compounds
 from omtx_core.config import Settings
+from omtx_core.domain.identity import LOCAL_USER
 from omtx_core.domain.job import JobStatus
 from omtx_core.engines.local import LocalEngine
+from omtx_core.jobs.service import JobService
 from omtx_core.jobs.worker import Worker, WorkerTiming
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
-from tests.examples import LYSOZYME
-from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, recorded
-from tests.services import job_service
 
 COMPOUNDS = 100
 
 
 def screen(n: int, linker: str = "N") -> dict:
-    """n distinct small molecules, C(a)-linker-C(b)-OH for a, b in 1..10."""
-    smiles = ["C" * (i // 10 + 1) + linker + "C" * (i % 10 + 1) + "O" for i in range(n)]
-    return {"protein_sequence": LYSOZYME, "compounds": [{"smiles": s} for s in smiles]}
+    return {"protein_sequence": LYSOZYME, "compounds": screen_compounds(n, linker)}
 
 
 def run_screen(folder: Path, data: dict) -> tuple[int, int, float]:
@@ -35,7 +33,8 @@ def run_screen(folder: Path, data: dict) -> tuple[int, int, float]:
     store, artifacts = SqliteJobStore(settings.database_path), LocalArtifactStore(settings.artifacts_dir)
     engine = LocalEngine(FAKE_BOLTZ_COMMAND, folder / "engine", accelerator="gpu")
     worker = Worker(store, artifacts, engine, settings, timing=WorkerTiming(poll_s=0.05, idle_s=0.05))
-    job = job_service(store).submit("drug_discovery", data, use_cache=False).job
+    jobs = JobService(settings=settings, store=store, artifacts=artifacts, identity=LOCAL_USER)
+    job = jobs.submit("drug_discovery", data, use_cache=False).job
     started = time.perf_counter()
     done = worker.run_once()
     elapsed = time.perf_counter() - started
