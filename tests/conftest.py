@@ -7,8 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.markers import markers_for
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _CONFIG_PREFIXES = ("OMTX_", "MODAL_")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own `-m` filter runs, so `-m "not slow"` sees these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers by rule instead of by hand in every file (rules and the list of slow tests: tests/markers.py).
+
+    browser: everything under tests/e2e; postgres: tests using the PostgreSQL fixtures or tests/pg.py;
+    slow: the tests in `SLOW`. The inner loop is `pytest -m "not slow and not browser"`.
+    """
+    for item in items:
+        for name in sorted(markers_for(item.nodeid, item.fixturenames, getattr(item, "module", None))):
+            item.add_marker(name)
 
 
 @pytest.fixture(autouse=True)

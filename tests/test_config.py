@@ -1,7 +1,8 @@
-"""Settings: every one is described in code and listed in the README."""
+"""Settings: every one is described in code, listed in the README and read by the product."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,20 @@ import pytest
 from omtx_core.config import Settings, load_settings
 from omtx_core.errors import ConfigurationError
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+CONFIG = ROOT / "omtx_core" / "config.py"
+
+
+def _product_modules() -> list[Path]:
+    """Where settings are read: the app, its pages and omtx_core, but not config.py, which only declares them."""
+    modules = [*(ROOT / "omtx_core").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]
+    return sorted(path for path in modules if path != CONFIG)
+
+
+def _attributes_read(source: str) -> set[str]:
+    """Names used as `<something>.<name>` in code: comments, strings and docstrings mentioning a field do not count."""
+    return {node.attr for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Attribute)}
 
 
 def test_every_setting_has_a_description_and_is_in_the_readme():
@@ -17,6 +31,17 @@ def test_every_setting_has_a_description_and_is_in_the_readme():
     for name, field in Settings.model_fields.items():
         assert field.description, name
         assert f"`OMTX_{name.upper()}`" in readme, f"README lacks OMTX_{name.upper()}"
+
+
+def test_every_setting_is_read_somewhere_in_the_product():
+    read = set().union(*(_attributes_read(path.read_text(encoding="utf-8")) for path in _product_modules()))
+    unread = sorted(set(Settings.model_fields) - read)
+    assert not unread, f"settings nothing reads (remove them or use them): {unread}"
+
+
+def test_a_setting_counts_as_read_only_through_an_attribute():
+    source = '# settings.max_tokens\n"""lease_s"""\nlimit = runtime.settings.max_tokens\nx = getattr(s, "engine")\n'
+    assert _attributes_read(source) == {"settings", "max_tokens"}
 
 
 def test_settings_read_from_environment(monkeypatch):

@@ -1,16 +1,8 @@
-"""The Modal engine against the real remote body (`predict_batch.local`) and the stand-in `boltz`; Modal faked."""
+"""The Modal engine (chunks, call cap, failures, cancel, credentials) over a fake Modal and the real remote body."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
-
 import modal
-import modal.client
 import modal.exception
 import pytest
 
@@ -21,169 +13,12 @@ from omtx_core.engines import modal_app
 from omtx_core.engines.base import Engine, EngineBatch, EngineRun, EngineState
 from omtx_core.engines.modal import ModalEngine
 from omtx_core.errors import EngineError
-from omtx_core.tasks import validate_task_input
 from tests.examples import VALID_INPUTS
-from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, recorded
+from tests.fake_boltz_env import recorded
+from tests.modal_engine.fake_modal import copies, make_engine, modal_settings, plan_runs, predictions, wait
 from tests.services import job_service
 
-ROOT = Path(__file__).resolve().parents[2]
-WEIGHTS = ("boltz2_conf.ckpt", "boltz2_aff.ckpt", "mols.tar")
-_REMOTE_LOCK = threading.Lock()  # remote bodies run one at a time, so per-call env overrides cannot mix
-
 pytestmark = pytest.mark.filterwarnings("ignore:The predict_batch function is executing locally")
-
-
-class FakeCall:
-    """A spawned call: runs the real remote body in a thread once its gate opens; `get` never waits."""
-
-    def __init__(self, object_id: str, body, gate: threading.Event) -> None:
-        self.object_id, self.gate, self.cancelled = object_id, gate, False
-        self.result, self.error, self.done = None, None, threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(body,), daemon=True)
-        self.thread.start()
-
-    def _run(self, body) -> None:
-        self.gate.wait()
-        try:
-            if self.cancelled:
-                raise RuntimeError("cancelled")
-            self.result = body()
-        except Exception as exc:
-            self.error = exc
-        finally:
-            self.done.set()
-
-    def get(self, timeout=None):
-        assert timeout == 0, "the engine must never wait on a Modal call"
-        if not self.done.is_set():
-            raise modal.exception.TimeoutError()
-        if self.error:
-            raise self.error
-        return self.result
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        self.gate.set()
-
-
-class FakeModal:
-    """Stands in for `Function.from_name` (it is the Function) and `FunctionCall.from_id`."""
-
-    def __init__(self) -> None:
-        self.calls: dict[str, FakeCall] = {}
-        self.lookups: list[tuple[str, str]] = []
-        self.auto = True  # calls start at once; otherwise `release` starts them
-        self.env: dict[int, dict[str, str]] = {}  # per call index: env overrides for the remote body
-        self.errors: dict[int, Exception] = {}  # per call index: what `get` raises instead of running
-
-    def lookup(self, app_name: str, function_name: str) -> FakeModal:
-        self.lookups.append((app_name, function_name))
-        return self
-
-    def spawn(self, runs: list[dict], cli_args: list[str]) -> FakeCall:
-        index = len(self.calls)
-        gate = threading.Event()
-        if self.auto:
-            gate.set()
-        call = FakeCall(f"fc-{index}", lambda: self._remote(index, runs, cli_args), gate)
-        self.calls[call.object_id] = call
-        return call
-
-    def call_from_id(self, call_id: str) -> FakeCall:
-        return self.calls[call_id]
-
-    def release(self, call_id: str) -> None:
-        self.calls[call_id].gate.set()
-        assert self.calls[call_id].done.wait(30)
-
-    def _remote(self, index: int, runs: list[dict], cli_args: list[str]) -> dict:
-        if index in self.errors:
-            raise self.errors[index]
-        with _REMOTE_LOCK:
-            saved = {key: os.environ.get(key) for key in self.env.get(index, {})}
-            os.environ.update(self.env.get(index, {}))
-            try:
-                return modal_app.predict_batch.local(runs, cli_args)
-            finally:
-                for key, value in saved.items():
-                    os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-
-
-@pytest.fixture(autouse=True)
-def no_real_modal(monkeypatch, tmp_path):
-    """No credentials, no ~/.modal.toml, and any real Modal lookup or client fails the test at once."""
-    for key in list(os.environ):
-        if key.startswith(("MODAL_", "OMTX_MODAL_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-    def refuse(*args, **kwargs):
-        pytest.fail("a test reached for the real Modal service")
-
-    monkeypatch.setattr(modal.Function, "from_name", refuse)
-    monkeypatch.setattr(modal.FunctionCall, "from_id", refuse)
-    monkeypatch.setattr(modal.client._Client, "from_env", refuse)
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    """A model cache holding empty files named like Boltz-2's weights (the stand-in never reads them)."""
-    path = tmp_path / "models"
-    (path / "mols").mkdir(parents=True)
-    for name in WEIGHTS:
-        (path / name).write_bytes(b"")
-    monkeypatch.setenv("OMTX_BOLTZ_CACHE", str(path))
-    monkeypatch.setenv("OMTX_BOLTZ_COMMAND", FAKE_BOLTZ_COMMAND)
-    return path
-
-
-@pytest.fixture
-def record(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "boltz-calls.jsonl"
-    monkeypatch.setenv("FAKE_BOLTZ_RECORD", str(path))
-    return path
-
-
-@pytest.fixture
-def fake(cache, record):
-    fake = FakeModal()
-    yield fake
-    for call in fake.calls.values():  # leave no gated thread behind
-        call.cancel()
-        call.thread.join(30)
-
-
-def modal_settings(**fields) -> Settings:
-    """Settings with `modal_<name>` fields given by their short names (chunk_size=2)."""
-    return Settings(**{f"modal_{name}": value for name, value in fields.items()})
-
-
-def make_engine(fake: FakeModal, **settings) -> ModalEngine:
-    return ModalEngine(modal_settings(**settings), lookup=fake.lookup, call_from_id=fake.call_from_id)
-
-
-def plan_runs(task: str) -> tuple[EngineRun, ...]:
-    plan = validate_task_input(task, VALID_INPUTS[task], Settings()).plan
-    return tuple(EngineRun(r.name, r.yaml_text, tuple(r.cli_args()), tokens=r.tokens) for r in plan.runs)
-
-
-def copies(n: int, cli_args: tuple[str, ...] | None = None) -> tuple[EngineRun, ...]:
-    """`n` runs of the protein-ligand example, named r0..r<n-1>."""
-    run = plan_runs("protein_ligand_binding")[0]
-    args = run.cli_args if cli_args is None else cli_args
-    return tuple(EngineRun(f"r{i}", run.yaml_text, args) for i in range(n))
-
-
-def wait(engine: ModalEngine, call_ids: list[str], timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while (status := engine.poll(call_ids)).state == EngineState.RUNNING:
-        assert time.monotonic() < deadline, "the Modal engine did not finish"
-        time.sleep(0.02)
-    return status
-
-
-def predictions(folders: list[Path]) -> list[str]:
-    return sorted(p.name for folder in folders for p in parse_boltz_output(folder))
 
 
 def test_a_batch_runs_through_the_real_remote_body_to_parsed_outputs(fake, record, cache, tmp_path):
@@ -373,65 +208,10 @@ def test_unavailable_without_credentials_and_available_with_them(monkeypatch, tm
     assert engine.unavailable_reason() is None
 
 
-def test_settings_come_from_omtx_modal_variables(monkeypatch):
-    monkeypatch.setenv("OMTX_MODAL_CHUNK_SIZE", "3")
-    monkeypatch.setenv("OMTX_MODAL_APP_NAME", "other-app")
-    settings = Settings()
-    assert (settings.modal_chunk_size, settings.modal_app_name, settings.modal_max_calls, settings.modal_gpu) == (
-        3,
-        "other-app",
-        10,
-        "A100-80GB",
-    )
-
-
 def test_time_limit_covers_at_least_one_call():
     engine = ModalEngine(modal_settings(timeout_s=1800))
     assert engine.time_limit_s(copies(1), 600) == 1800
     assert engine.time_limit_s(copies(5), 600) == 3000
-
-
-def test_importing_the_engine_leaves_modal_unloaded_and_the_app_needs_no_token(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODAL_")}
-    env.update(HOME=str(tmp_path), OMTX_MODAL_GPU="H100", OMTX_MODAL_TIMEOUT_S="900")
-    code = (
-        "import sys, omtx_core.engines.modal; print('modal' in sys.modules); "
-        "import omtx_core.engines.modal_app as m; print(m.app.name, m.GPU, m.TIMEOUT_S)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:2] == ["False", "omtx-boltz H100 900"]
-
-
-def test_the_remote_body_refuses_to_run_without_weights(tmp_path, monkeypatch):
-    monkeypatch.setenv("OMTX_BOLTZ_CACHE", str(tmp_path / "empty"))
-    with pytest.raises(RuntimeError, match="modal run omtx_core/engines/modal_app.py::download_models"):
-        modal_app.predict_batch.local([], [])
-
-
-def test_the_remote_body_stages_msas_and_packs_results(cache, record, tmp_path):
-    yaml_text = (
-        "version: 1\nsequences:\n  - protein:\n      id: A\n      sequence: MVTPEGNVSLVDESLLVGVTDEDRAVRSAHQF\n"
-        "      msa: '@MSA_DIR@/A.a3m'\n"
-    )
-    out = modal_app.predict_batch.local(
-        [{"name": "with_msa", "yaml_text": yaml_text, "msas": [["A.a3m", b">A\n"]]}], []
-    )
-    assert out["exit_code"] == 0 and "Number of failed examples: 0" in out["log"]
-    from omtx_core.boltz.staging import unpack_results
-
-    assert predictions(unpack_results(out["results"], tmp_path / "unpacked")) == ["with_msa"]
-
-
-def test_the_remote_body_reports_failures_instead_of_raising(cache, monkeypatch):
-    monkeypatch.setenv("FAKE_BOLTZ_MODE", "hang")
-    monkeypatch.setattr(modal_app, "TIMEOUT_S", modal_app.BOLTZ_GRACE_S + 1)  # Boltz gets one second
-    monkeypatch.setattr(modal_app, "LOG_TAIL_CHARS", 100)
-    out = modal_app.predict_batch.local([{"name": "r0", "yaml_text": copies(1)[0].yaml_text, "msas": []}], [])
-    assert out["exit_code"] == 124 and "stopped after 1 s" in out["log"] and len(out["log"]) <= 100
-    monkeypatch.setenv("OMTX_BOLTZ_COMMAND", "/nonexistent/boltz")
-    out = modal_app.predict_batch.local([], [])
-    assert out["exit_code"] == 127 and "could not start '/nonexistent/boltz'" in out["log"]
 
 
 def test_the_guard_fails_a_test_that_reaches_for_real_modal():
