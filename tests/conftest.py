@@ -66,3 +66,14 @@ def pmhc(fixtures_dir: Path):
 @pytest.fixture(scope="session")
 def complex4(pmhc):
     return pmhc
+
+
+@pytest.fixture(scope="session")
+def redis():
+    """URL of a real Redis database for the tests: the machine's server (db 15), else one started for the session."""
+    from tests.redis_server import redis_url
+
+    url, process = redis_url()
+    yield url
+    if process is not None:
+        process.terminate()

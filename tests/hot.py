@@ -29,8 +29,8 @@ def cached_entries(raw, settings: Settings) -> dict[str, bytes]:
 
 
 def plain(document) -> dict:
-    """A result document as JSON data, whether the service returns a dict or a typed model."""
-    return document.model_dump(mode="json") if hasattr(document, "model_dump") else document
+    """A typed result document as JSON data, to compare two reads of it."""
+    return document.model_dump(mode="json")
 
 
 def finished_job(settings: Settings) -> str:

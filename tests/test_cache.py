@@ -13,15 +13,6 @@ import redis as redis_lib
 from omtx_core.cache import HotCache, cache_prefix, input_hash
 from omtx_core.config import Settings
 from tests.private_redis import PrivateRedis
-from tests.redis_server import redis_url
-
-
-@pytest.fixture(scope="module")
-def redis():
-    url, process = redis_url()
-    yield url
-    if process is not None:
-        process.terminate()
 
 
 @pytest.fixture

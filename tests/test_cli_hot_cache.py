@@ -8,23 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import redis as redis_lib
 
 from omtx_core.cache import cache_prefix
 from omtx_core.config import Settings
 from tests.hot import finished_job, rename_behind_the_stores_back
-from tests.redis_server import redis_url
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def redis():
-    url, process = redis_url()
-    yield url
-    if process is not None:
-        process.terminate()
 
 
 def test_the_cli_reads_finished_jobs_through_redis(tmp_path, redis):

@@ -17,7 +17,6 @@ from tests.examples import VALID_INPUTS
 from tests.hot import cached_entries, plain, rename_behind_the_stores_back
 from tests.jobs.conftest import FAST
 from tests.private_redis import PrivateRedis
-from tests.redis_server import redis_url
 from tests.services import job_service
 
 # Each test's SQLite store has its own folder, hence (open_hot_cache) its own namespace on the shared Redis; outages
@@ -26,14 +25,6 @@ from tests.services import job_service
 # such an edit can only have come from Redis.
 TASK, INPUT = "protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]
 TTL_S = 120
-
-
-@pytest.fixture(scope="module")
-def redis():
-    url, process = redis_url()
-    yield url
-    if process is not None:
-        process.terminate()
 
 
 @pytest.fixture

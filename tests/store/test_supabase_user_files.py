@@ -25,6 +25,7 @@ from omtx_core.store.supabase import SupabaseArtifactStore, SupabaseJobStore
 from tests.boltz_fixture_output import AFFINITY_CASE, AFFINITY_NAME
 from tests.engines import FixtureEngine
 from tests.examples import UBIQUITIN, VALID_INPUTS
+from tests.jobs.test_importer import zip_folder
 from tests.store.contract import make_job
 
 USER_A, USER_B = str(uuid.uuid4()), str(uuid.uuid4())
@@ -38,15 +39,6 @@ def worker(connect, tmp_path) -> Worker:
     client = connect()
     return Worker(SupabaseJobStore(client), SupabaseArtifactStore(client), FixtureEngine(),
                   Settings(data_dir=tmp_path / "worker"), worker_id="service-worker", timing=FAST)  # fmt: skip
-
-
-def zip_folder(folder: Path, prefix: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, prefix + path.relative_to(folder).as_posix())
-    return buffer.getvalue()
 
 
 def assert_result_pages_work(me: JobService, job: Job, cache_dir: Path, *, inputs: bool = True) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import redis as redis_lib
 from streamlit.testing.v1 import AppTest
 
@@ -13,17 +12,8 @@ from omtx_core.config import load_settings
 from omtx_core.domain.layout import JobFiles
 from omtx_core.ui.resources import runtime
 from tests.hot import finished_job, rename_behind_the_stores_back
-from tests.redis_server import redis_url
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-
-
-@pytest.fixture(scope="module")
-def redis():
-    url, process = redis_url()
-    yield url
-    if process is not None:
-        process.terminate()
 
 
 def page_title(job_id: str) -> str:
