@@ -1,9 +1,10 @@
 """Supabase: jobs in the `public.jobs` table (PostgREST, row-level security) and artifacts in Supabase Storage.
 
-The SQL side (table, indexes, policies, `claim_next_job`) lives in `supabase/migrations/`. Network failures,
-timeouts and server-side outages become `StoreUnavailable`, with a message that never contains the key; other
-refusals (permissions, constraints) become `StoreRefused`. `supabase` and `httpx` are imported only when
-used, so `import omtx_core` stays light.
+The SQL side (table, indexes, policies, the job rules no user's key gets round, `claim_next_job`, and the
+functions that make cache hits and imports) lives in `supabase/migrations/`. Network failures, timeouts and
+server-side outages become `StoreUnavailable`, with a message that never contains the key; other refusals
+(permissions, constraints, job rules) become `StoreRefused`. `supabase` and `httpx` are imported only when used,
+so `import omtx_core` stays light.
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ if TYPE_CHECKING:
 
 TABLE = "jobs"
 CLAIM_FUNCTION = "claim_next_job"
+CACHE_HIT_FUNCTION = "create_cache_hit"
+IMPORT_FUNCTION = "create_imported_job"
+IMPORT_ENGINE = "import"  # omtx_core.jobs.importer's (which this layer may not import); a test keeps them equal
 COLUMNS = ",".join(Job.model_fields)
 _OUTAGE_CODES = {"PGRST000", "PGRST001", "PGRST002", "PGRST003"}  # PostgREST cannot reach PostgreSQL
 _OUTAGE_CLASSES = ("08", "53", "57P")  # connection exception, insufficient resources, server shutting down
+_OWN_HINT_CODES = ("42501", "23514")  # raised with a hint for the user by our own SQL (refused, rule broken)
 _UNAVAILABLE_HINT = "Check the network and Supabase's status page; try again in a moment."
 _PAGE = 100  # Storage lists and removes at most this many objects per request
 _UPDATE_TRIES = 3
@@ -76,8 +81,9 @@ def _translate(exc: Exception, action: str) -> OmtxError | None:
         code = str(exc.code or "")
         if code in _OUTAGE_CODES or code.startswith(_OUTAGE_CLASSES) or _is_http_5xx(code):
             return unavailable
-        return StoreRefused(f"Supabase refused to {action}: {exc.message or code} ({code}).",
-                            _refusal_hint(code), code=code)  # fmt: skip
+        detail = f" {exc.details}" if isinstance(exc.details, str) and exc.details else ""
+        return StoreRefused(f"Supabase refused to {action}: {exc.message or code} ({code}).{detail}",
+                            _refusal_hint(code, exc.hint), code=code)  # fmt: skip
     if isinstance(exc, StorageApiError):
         status = str(exc.status)
         if _is_http_5xx(status):
@@ -92,10 +98,19 @@ def _is_http_5xx(code: str) -> bool:
     return len(code) == 3 and code.isdigit() and code >= "500"
 
 
-def _refusal_hint(code: str) -> str:
+_MISSING_SCHEMA_CODES = ("42P01", "42703", "42883")  # no such table, column or function: migrations missing
+
+
+def _refusal_hint(code: str, server_hint: str | None = None) -> str:
+    if code in _OWN_HINT_CODES and server_hint:  # the job rules in supabase/migrations say what to do instead
+        return server_hint
     if code in ("42501", "401", "403") or code.startswith("PGRST3"):
         return "Check the Supabase key and that you are signed in; you can only see and change your own jobs."
-    return "Check that the Supabase migrations in supabase/migrations have been applied."
+    if code.startswith("22"):  # a data exception: the value itself (e.g. a NUL in a name), not the set-up
+        return "A value of this job cannot be stored in the shared database; change that value and submit again."
+    if code in _MISSING_SCHEMA_CODES or code.startswith("PGRST2"):
+        return "Check that the Supabase migrations in supabase/migrations have been applied."
+    return "The shared database refused this change for the reason given; if it keeps happening, report the message."
 
 
 @contextlib.contextmanager
@@ -112,6 +127,16 @@ def _calling(action: str) -> Iterator[None]:
 
 def _job(row: dict[str, Any]) -> Job:
     return Job.model_validate({name: row[name] for name in Job.model_fields if name in row})
+
+
+def _create_function(job: Job) -> str | None:
+    """The SQL function that makes this job, for jobs completed at birth (a user's key may not insert those as rows:
+    the function checks them and, for a cache hit, copies the results from the source job), else None."""
+    if job.cache_hit:
+        return CACHE_HIT_FUNCTION
+    if job.engine == IMPORT_ENGINE:
+        return IMPORT_FUNCTION
+    return None
 
 
 def _like_literal(text: str) -> str:
@@ -146,8 +171,16 @@ class SupabaseJobStore:
 
     def create(self, job: Job) -> Job:
         row = job.model_dump(mode="json")
-        with _calling("save a job"):
-            rows = self._table().upsert(row, on_conflict="id", ignore_duplicates=True).execute().data
+        if (function := _create_function(job)) is not None:
+            with _calling("save a job"):
+                rows = self.client.rpc(function, {"p_job": row}).execute().data
+        else:
+            # The database refuses a user's insert of anything but a fresh pending job, even when the row exists
+            # and the insert would change nothing (the fallback store replays later states of a job this way).
+            if job.status != JobStatus.PENDING and (stored := self.get(job.id)) is not None:
+                return stored
+            with _calling("save a job"):
+                rows = self._table().upsert(row, on_conflict="id", ignore_duplicates=True).execute().data
         if rows:
             return _job(rows[0])
         if (stored := self.get(job.id)) is None:  # the id exists, but in a row this key may not read

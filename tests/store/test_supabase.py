@@ -160,8 +160,9 @@ class TestRowLevelSecurity:
             stores["A"].update(mine.id, {"owner": USER_B})  # cannot give a job away either
 
     def test_results_can_only_come_from_the_users_own_jobs(self, stores):
-        theirs = stores["B"].create(make_job(owner=USER_B, status=JobStatus.COMPLETED))
-        mine = stores["A"].create(make_job(owner=USER_A, status=JobStatus.COMPLETED))
+        # Completed jobs are the workers' (service role) to write; a user's key makes only their cache hits.
+        theirs = stores["service"].create(make_job(owner=USER_B, status=JobStatus.COMPLETED))
+        mine = stores["service"].create(make_job(owner=USER_A, status=JobStatus.COMPLETED))
         hit = stores["A"].create(make_job(owner=USER_A, status=JobStatus.COMPLETED, cache_hit=True,
                                           results_from=mine.id))  # fmt: skip
         with pytest.raises(StoreRefused):
@@ -170,7 +171,7 @@ class TestRowLevelSecurity:
             stores["A"].update(hit.id, {"results_from": theirs.id})
 
     def test_the_result_cache_is_per_user(self, stores):
-        done = stores["B"].create(make_job(owner=USER_B, input_hash="same", status=JobStatus.COMPLETED))
+        done = stores["service"].create(make_job(owner=USER_B, input_hash="same", status=JobStatus.COMPLETED))
         assert stores["B"].find_completed("same", USER_B).id == done.id
         assert stores["A"].find_completed("same", USER_B) is None
 

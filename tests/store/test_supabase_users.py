@@ -11,7 +11,7 @@ from postgrest.exceptions import APIError
 from storage3.exceptions import StorageApiError
 
 from omtx_core.domain.identity import LOCAL_USER
-from omtx_core.domain.job import JobQuery, JobStatus
+from omtx_core.domain.job import JobQuery, JobStatus, utcnow
 from omtx_core.errors import ArtifactNotFound, JobNotFound, StoreRefused
 from omtx_core.store.supabase import SupabaseArtifactStore, SupabaseJobStore
 from tests.examples import UBIQUITIN
@@ -132,7 +132,11 @@ def test_a_deleted_jobs_id_never_passes_to_another_user(server, connect, service
     b = service_for(server.user_key(USER_B))
     source = b.submit("protein_structure", UBIQUITIN_INPUT).job
     b.artifacts.put(f"results/{source.id}/result.json", b"{}")
-    b.store.create(make_job(owner=USER_B, status=JobStatus.COMPLETED, cache_hit=True, results_from=source.id))
+    worker = service_for(server.service_key).store  # a worker finishes it: only then can a cache hit read it
+    worker.claim_next("w", 60, max_running=10, now=utcnow())
+    worker.update(source.id, {"status": JobStatus.COMPLETED})
+    b.store.create(make_job(owner=USER_B, status=JobStatus.COMPLETED, cache_hit=True, results_from=source.id,
+                            input_hash=source.input_hash))  # fmt: skip
     b.delete(source.id)
     assert b.artifacts.list(f"results/{source.id}/") == [f"results/{source.id}/result.json"]  # kept for the hit
 
