@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import gemmi
 
 from omtx_core.boltz.results import (
+    MAX_TOKENS,
     AffinityResult,
     BoltzPrediction,
     ChainInfo,
@@ -51,6 +53,8 @@ _EXPECTED = (
     "or a folder holding exactly one boltz_results_<name>/ folder."
 )
 _RERUN = "Re-run Boltz for this input with --override, or copy the whole predictions/<name>/ folder again."
+# 10**value is the IC50 in µM: past about 300 it is no longer a float, and Boltz never writes such a value.
+_LOG10_IC50_LIMIT = 300
 _FAILED_RUN = (
     "`boltz predict` exits 0 even when an input failed (parse error, MSA error, out of memory): "
     "check its log, fix the cause and run again."
@@ -130,8 +134,8 @@ def _parse_prediction(folder: Path) -> BoltzPrediction:
     name = folder.name
     files = _model_files(folder, name)
     chains = _read_chains(folder, name, files[0][1])
-    letters = [chain.id for chain in chains]
-    models = [_parse_model(rank, structure, confidence, letters) for rank, structure, confidence in files]
+    _check_tokens(folder, chains)
+    models = [_parse_model(rank, structure, confidence, chains) for rank, structure, confidence in files]
     affinity = _parse_affinity(folder / f"affinity_{name}.json")
     return BoltzPrediction(name=name, folder=folder, chains=chains, models=models, affinity=affinity)
 
@@ -164,30 +168,45 @@ def _by_rank(folder: Path, pattern: re.Pattern[str]) -> dict[int, Path]:
     return found
 
 
-def _parse_model(rank: int, structure: Path, path: Path, letters: list[str]) -> ModelResult:
+def _check_tokens(folder: Path, chains: list[ChainInfo]) -> None:
+    tokens = sum(chain.length for chain in chains)
+    if tokens > MAX_TOKENS:  # every array is sized by the tokens: refuse before any is read
+        raise BoltzOutputError(
+            f"{shown(folder)}/ is a prediction of {tokens:,} tokens, more than the {MAX_TOKENS:,} OMTX-Hub reads.",
+            "Predict a smaller part of the complex (the domains of interest).",
+        )
+
+
+def _parse_model(rank: int, structure: Path, path: Path, chains: list[ChainInfo]) -> ModelResult:
     data = _read_json(path)
     if not isinstance(data, dict) or not _is_number(data.get("confidence_score")):
         raise BoltzOutputError(f"{shown(path)} lacks a numeric confidence_score.", _RERUN)
     numbers = {key: _optional_number(data, key, path) for key in CONFIDENCE_NUMBERS}
-    to_float = _float_reader(path)
-    pairs = _by_letter(
-        data.get("pair_chains_iptm", {}), letters, path, lambda row: _by_letter(row, letters, path, to_float)
-    )
-    return ModelResult(
+    letters, to_float = [chain.id for chain in chains], _float_reader(path)
+
+    def row(value: Any, label: str) -> dict[str, float]:
+        return _by_letter(value, letters, path, to_float, label)
+
+    model = ModelResult(
         rank=rank,
         structure_path=structure,
         confidence_path=path,
         **numbers,
-        chains_ptm=_by_letter(data.get("chains_ptm", {}), letters, path, to_float),
-        pair_chains_iptm=pairs,
+        chains_ptm=_by_letter(data.get("chains_ptm", {}), letters, path, to_float, "chains_ptm"),
+        pair_chains_iptm=_by_letter(data.get("pair_chains_iptm", {}), letters, path, row, "pair_chains_iptm"),
         confidence=data,
+        chains=tuple(chains),
     )
+    model.check_arrays()
+    return model
 
 
-def _by_letter(mapping: Any, letters: list[str], path: Path, convert: Callable[[Any], Any]) -> dict[str, Any]:
+def _by_letter(
+    mapping: Any, letters: list[str], path: Path, convert: Callable[[Any, str], Any], label: str
+) -> dict[str, Any]:
     """Re-key a {"0": ..., "1": ...} chain-index map by chain letter, in the file's order."""
     if not isinstance(mapping, dict):
-        raise BoltzOutputError(f"{shown(path)}: a chain map is {type(mapping).__name__}, expected an object.", _RERUN)
+        raise BoltzOutputError(f"{shown(path)}: {label} is {type(mapping).__name__}, expected an object.", _RERUN)
     result = {}
     for key, value in mapping.items():
         if not (key.isdigit() and int(key) < len(letters)):
@@ -196,7 +215,7 @@ def _by_letter(mapping: Any, letters: list[str], path: Path, convert: Callable[[
                 f"({', '.join(letters)}).",
                 "The confidence file does not belong to this input's processed record; " + _RERUN,
             )
-        result[letters[int(key)]] = convert(value)
+        result[letters[int(key)]] = convert(value, f"{label}[{key!r}]")
     return result
 
 
@@ -211,7 +230,17 @@ def _parse_affinity(path: Path) -> AffinityResult | None:
             "The affinity pass failed or was cut short; delete this file and re-run Boltz for this input.",
         )
     values = {key: _optional_number(data, key, path) for key in (*AFFINITY_REQUIRED, *AFFINITY_OPTIONAL)}
+    for key in ("affinity_pred_value", "affinity_pred_value1", "affinity_pred_value2"):
+        _check_log10_ic50(values[key], key, path)
     return AffinityResult(path=path, **values, raw=data)
+
+
+def _check_log10_ic50(value: float | None, key: str, path: Path) -> None:
+    if value is not None and abs(value) > _LOG10_IC50_LIMIT:
+        raise BoltzOutputError(
+            f"{shown(path)}: {key} is {value:g}, beyond ±{_LOG10_IC50_LIMIT}: an IC50 (10^value µM) no number holds.",
+            "The affinity pass wrote a broken value; delete this file and re-run Boltz for this input.",
+        )
 
 
 # --- chains --------------------------------------------------------------------------------------------
@@ -259,7 +288,7 @@ def _record_chains(record: dict[str, Any], source: Path) -> list[Any]:
 def _chain_from_record(entry: Any, source: Path) -> ChainInfo:
     entry = entry if isinstance(entry, dict) else {}
     chain_id, mol_type, length = entry.get("chain_name"), entry.get("mol_type"), entry.get("num_residues")
-    if not isinstance(chain_id, str) or mol_type not in _MOL_TYPES or not isinstance(length, int):
+    if not isinstance(chain_id, str) or mol_type not in _MOL_TYPES or not _is_count(length):
         raise BoltzOutputError(
             f"{shown(source)} has a chain without chain_name, a known mol_type (0-3) and num_residues.",
             _RERUN,
@@ -306,12 +335,18 @@ def _read_structure(path: Path) -> gemmi.Structure:
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise BoltzOutputError(f"{shown(path)} is nested too deeply to be Boltz output.", _RERUN) from None
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON, bad UTF-8, or an integer of thousands of digits
         raise BoltzOutputError(f"{shown(path)} is not valid JSON ({exc}).", _RERUN) from exc
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _optional_number(data: dict[str, Any], key: str, path: Path) -> float | None:
@@ -321,10 +356,21 @@ def _optional_number(data: dict[str, Any], key: str, path: Path) -> float | None
     return _float_reader(path)(value, key)
 
 
-def _float_reader(path: Path) -> Callable[..., float]:
-    def to_float(value: Any, key: str = "a chain value") -> float:
+def _float_reader(path: Path) -> Callable[[Any, str], float]:
+    def to_float(value: Any, key: str) -> float:
         if not _is_number(value):
-            raise BoltzOutputError(f"{shown(path)}: {key} is {value!r}, expected a number.", _RERUN)
-        return float(value)
+            raise BoltzOutputError(f"{shown(path)}: {key} is {_brief(value)}, expected a number.", _RERUN)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            number = math.inf
+        if not math.isfinite(number):  # Python's json reads NaN, Infinity and 1e999: never show them as numbers
+            raise BoltzOutputError(f"{shown(path)}: {key} is {_brief(value)}, expected a finite number.", _RERUN)
+        return number
 
     return to_float
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

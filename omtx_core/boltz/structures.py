@@ -35,8 +35,9 @@ def read_structure(
         raise BoltzOutputError(f"{shown(path)} is missing.", hint)
     try:
         structure = gemmi.read_structure(str(path))
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise BoltzOutputError(f"{shown(path)} cannot be read as a structure ({exc}).", hint) from exc
+    except Exception as exc:  # gemmi's parser raises several types (an empty file: IndexError); all mean unreadable
+        reason = str(exc) if path.stat().st_size else "the file is empty"
+        raise BoltzOutputError(f"{shown(path)} cannot be read as a structure ({reason}).", hint) from exc
     if len(structure) == 0:
         raise BoltzOutputError(f"{shown(path)} holds no model.", hint)
     # Boltz writes one model per file; extra models (NMR-style files) would double every atom.

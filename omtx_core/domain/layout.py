@@ -24,12 +24,12 @@ RESULT_FILE = "result.json"
 PARTIAL_FILE = "partial.json"
 LOG_FILE = "engine.log"
 BOLTZ_FOLDER = "boltz_results"
-_KEY = re.compile(r"^(inputs|results|logs)/[A-Za-z0-9._-]+(/[A-Za-z0-9._+-]+)*$")
+_KEY = re.compile(r"(inputs|results|logs)/[A-Za-z0-9._-]+(/[A-Za-z0-9._+-]+)*")  # fullmatch: `$` allows a final \n
 
 
 def check_artifact_key(key: str) -> str:
     """The key itself when it is `<bucket>/<job id>/<relative path>` with no `..`, absolute path or odd character."""
-    if not _KEY.match(key) or any(part in (".", "..") for part in key.split("/")):
+    if not _KEY.fullmatch(key) or any(part in (".", "..") for part in key.split("/")):
         raise ValueError(f"invalid artifact key {key!r}")
     return key
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 import shutil
 import stat
@@ -10,6 +11,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,13 +25,17 @@ from omtx_core.boltz.structures import read_structure
 from omtx_core.cache import input_hash
 from omtx_core.domain.job import Job, JobStatus, utcnow
 from omtx_core.domain.layout import JobFiles
-from omtx_core.errors import BoltzOutputError, ImportRefused, InputError
+from omtx_core.errors import BoltzOutputError, ImportRefused, InputError, OmtxError
 from omtx_core.jobs.results import CollectedResults, collect, job_summary, store_results, stored_keys
 from omtx_core.store.base import ArtifactStore, JobStore
 from omtx_core.tasks import task_model
 
+log = logging.getLogger(__name__)
+
 IMPORT_ENGINE = "import"
 IMPORT_HASH_PREFIX = "import:"  # never equal to a real SHA-256 hex digest, so find_completed cannot match it
+MAX_MEMBERS = 100_000  # a Boltz output folder of a 1,000-run screen holds about 10,000 files
+_MAX_DEPTH = 32  # Boltz nests 4 folders deep; deeper paths only serve to exhaust the extractor
 _CHUNK = 1 << 20
 _ZIP_HINT = "Zip the boltz_results_<name> folder from inside its parent folder (`zip -r out.zip boltz_results_x`)."
 _SIZE_HINT = "Zip only predictions/ and processed/records/ of the boltz_results folder (MSAs are not needed)."
@@ -48,23 +54,27 @@ def import_boltz_results(
     owner: str,
     job_name: str | None = None,
     max_bytes: int = 2 * 2**30,
+    max_members: int = MAX_MEMBERS,
     clock: Callable[[], datetime] = utcnow,
 ) -> Job:
     """Store Boltz output (ZIP bytes, a ZIP file path, or a folder path) as a completed job of `owner`; return it.
 
     A ZIP is checked before anything is written: no absolute paths, `..`, links, special files or encrypted
-    members, and at most `max_bytes` expanded (declared sizes, then counted while extracting, as headers may
-    lie). The job gets the task `infer_input` picks, engine `import`, and an `import:` input hash so it is
-    never served as a cache hit for a real submission. Raises ImportRefused saying why.
+    members, at most `max_members` members and 32 folders deep, and at most `max_bytes` expanded (declared sizes,
+    then counted while extracting, as headers may lie); every array's header is checked against the prediction's
+    tokens before any array is read. The job gets the task `infer_input` picks, engine `import`, and an `import:`
+    input hash so it is never served as a cache hit for a real submission. Raises ImportRefused saying why for
+    any source that cannot be imported (never another exception for a bad source); store errors pass through.
 
     The job is stored first and its files after it, because a shared store lets a user write files only into
     jobs they own; if storing the files fails, the job and whatever was written are removed again.
     """
     with tempfile.TemporaryDirectory(prefix="omtx-import-") as tmp:
-        collected, origin = _collect_source(source, Path(tmp), max_bytes)
-        names = list(collected.predictions)
-        name = (job_name or "").strip() or _default_name(names)
-        task_type, normalised, notes = infer_input(collected.predictions[names[0]], name)
+        with _as_refusal(Path(tmp)):
+            collected, origin = _collect_source(source, Path(tmp), max_bytes, max_members)
+            names = list(collected.predictions)
+            name = (job_name or "").strip() or _default_name(names)
+            task_type, normalised, notes = infer_input(collected.predictions[names[0]], name)
         now = clock()
         job = Job(
             owner=owner, task_type=task_type, job_name=normalised["job_name"], input=normalised,
@@ -87,9 +97,27 @@ def import_boltz_results(
         return stored
 
 
-def _collect_source(source: bytes | Path, tmp: Path, max_bytes: int) -> tuple[CollectedResults, str]:
+@contextmanager
+def _as_refusal(tmp: Path) -> Iterator[None]:
+    """Every failure to read the source becomes an ImportRefused, its paths shown relative to the ZIP."""
+    try:
+        yield
+    except BoltzOutputError as exc:
+        message = exc.message  # never this machine's temp folder
+        for shown_as in (str((tmp / "zip").resolve()), str(tmp / "zip"), f"{tmp.name}/zip"):
+            message = message.replace(shown_as + "/", "").replace(shown_as, "The ZIP")
+        raise ImportRefused(message, exc.hint) from None
+    except OmtxError:
+        raise
+    except Exception as exc:  # a reader's bug must still reach the page as a refusal; the log keeps the traceback
+        log.exception("Import failed unexpectedly")
+        raise ImportRefused(f"The upload could not be read ({type(exc).__name__}).",
+                            "Check that it is Boltz output as `boltz predict` wrote it.") from None  # fmt: skip
+
+
+def _collect_source(source: bytes | Path, tmp: Path, max_bytes: int, max_members: int) -> tuple[CollectedResults, str]:
     """Every prediction of the source, parsed as the worker does, and where they came from in words."""
-    root, origin = _unpack(source, tmp, max_bytes)
+    root, origin = _unpack(source, tmp, max_bytes, max_members)
     predictions = _find_predictions(root, tmp)
     _check_files(predictions, max_bytes)
     names = [prediction.name for prediction in predictions]
@@ -103,25 +131,28 @@ def _collect_source(source: bytes | Path, tmp: Path, max_bytes: int) -> tuple[Co
 # --- reading the source -----------------------------------------------------------------------------------
 
 
-def _unpack(source: bytes | Path, tmp: Path, max_bytes: int) -> tuple[Path, str]:
+def _unpack(source: bytes | Path, tmp: Path, max_bytes: int, max_members: int) -> tuple[Path, str]:
     """The folder to search for Boltz output, and where it came from in words (for the job's log)."""
     if isinstance(source, bytes | bytearray | memoryview):
-        return _extract_zip(io.BytesIO(bytes(source)), tmp / "zip", max_bytes), "an uploaded ZIP"
+        return _extract_zip(io.BytesIO(bytes(source)), tmp / "zip", max_bytes, max_members), "an uploaded ZIP"
     path = Path(source).expanduser()
     if path.is_file():
         with path.open("rb") as handle:
-            return _extract_zip(handle, tmp / "zip", max_bytes), f"the ZIP file {path.name}"
+            return _extract_zip(handle, tmp / "zip", max_bytes, max_members), f"the ZIP file {path.name}"
     if path.is_dir():
         return path, f"the folder {path.name}"
     raise ImportRefused(f"There is no file or folder {path}.", "Check the path on the machine running OMTX-Hub.")
 
 
-def _extract_zip(stream, dest: Path, max_bytes: int) -> Path:
+def _extract_zip(stream, dest: Path, max_bytes: int, max_members: int) -> Path:
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise ImportRefused("The upload is not a ZIP archive.", _ZIP_HINT) from None
     with archive:
+        if len(archive.infolist()) > max_members:
+            raise ImportRefused(f"The ZIP holds {len(archive.infolist()):,} members, more than the {max_members:,} "
+                                "allowed.", _SIZE_HINT)  # fmt: skip
         members = _safe_members(archive, max_bytes)
         written = 0
         dest.mkdir(parents=True)
@@ -156,6 +187,9 @@ def _member_path(name: str) -> PurePosixPath | None:
                             "for safety.", _ZIP_HINT)  # fmt: skip
     if "\x00" in unified:
         raise ImportRefused(f"The ZIP holds a member with a broken name ({name!r}).", _ZIP_HINT)
+    if len(parts) > _MAX_DEPTH:
+        raise ImportRefused(f"The ZIP holds a path {len(parts)} folders deep ({name[:60]!r}…); at most {_MAX_DEPTH} "
+                            "are allowed.", _ZIP_HINT)  # fmt: skip
     if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
         return None
     return PurePosixPath(*parts)
@@ -205,13 +239,7 @@ def _find_predictions(root: Path, tmp: Path) -> list[BoltzPrediction]:
     if folder == tmp / "zip" and len(named) == 1:  # a ZIP of one prediction's files: name the folder after them
         (tmp / "unzipped").mkdir()
         folder = folder.rename(tmp / "unzipped" / named.pop())
-    try:
-        return parse_boltz_output(folder)
-    except BoltzOutputError as exc:
-        message = exc.message  # paths inside the ZIP are shown relative to it, never as this machine's temp folder
-        for shown_as in (str((tmp / "zip").resolve()), str(tmp / "zip"), f"{tmp.name}/zip"):
-            message = message.replace(shown_as + "/", "").replace(shown_as, "The ZIP")
-        raise ImportRefused(message, exc.hint) from None
+    return parse_boltz_output(folder)  # a BoltzOutputError becomes a refusal in `_as_refusal`
 
 
 def _wrapper_child(folder: Path) -> Path | None:
@@ -331,9 +359,6 @@ def _ligand_spec(chain) -> dict[str, str] | None:
         return {"ccd": residue.name}
     smiles = smiles_from_coordinates([(a.element.name, a.pos.tolist()) for a in residue if not a.is_hydrogen()])
     return {"smiles": smiles} if smiles else None
-
-
-# --- a SMILES from heavy-atom coordinates ---------------------------------------------------------------
 
 
 def _default_name(names: list[str]) -> str:

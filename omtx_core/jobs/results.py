@@ -38,7 +38,9 @@ def collect(result_dirs: list[Path], expected_runs: list[str], log: str) -> Coll
             collected.failures[run] = RunFailure(message=message, hint=hint)
             continue
         try:
-            (collected.predictions[run],) = parse_boltz_output(folder)
+            (prediction,) = parse_boltz_output(folder)
+            summarize_prediction(prediction)  # loads the pLDDT arrays now, so a broken one fails this run alone
+            collected.predictions[run] = prediction
         except BoltzOutputError as exc:
             collected.failures[run] = RunFailure(message=f"Run {run}: {exc.message}", hint=exc.hint)
     return collected
