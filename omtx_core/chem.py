@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -123,10 +124,18 @@ def _ccd_heavy_atoms(code: str) -> int | None:
         from biotite.structure.info import residue
     except ImportError:
         return None
-    try:
-        atoms = residue(code)
-    except KeyError:
-        return 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # biotite's note that it fell back to model coordinates: no user's concern
+        try:
+            # Only the atoms are counted, so an entry lacking coordinates (which biotite cannot build) is as good.
+            atoms = residue(code, allow_missing_coord=True)
+        except KeyError:
+            return 0
+        except Exception as exc:  # an entry biotite cannot read at all
+            raise FieldProblem(
+                f"{code} is in the Chemical Component Dictionary, but its entry cannot be read here ({exc}).",
+                "Give the ligand as SMILES instead (the PDB's Chemical Component page lists it).",
+            ) from None
     return int((atoms.element != "H").sum())
 
 

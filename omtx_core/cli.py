@@ -3,20 +3,50 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omtx_core.cli_jobs import shown
 from omtx_core.errors import InputError, OmtxError
 
 if TYPE_CHECKING:
     from omtx_core.domain.runs import RunSummary
 
 EXIT_INVALID = 2
+EXIT_UNEXPECTED = 70  # sysexits' EX_SOFTWARE: a fault of this program, not of the input
+EXIT_INTERRUPTED = 130
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every failure ends in plain lines on stderr and an exit code, never a traceback."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # here, so a reader that has gone away is handled below and not at interpreter exit
+        return code
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()  # the reader (`| head`) has gone: nothing more to say
+        return 0
+    except Exception as exc:  # a fault nobody foresaw: one line, so a user can report it
+        log.debug("unexpected error", exc_info=True)
+        detail = str(exc)[:300]
+        print(
+            shown(f"Unexpected error ({type(exc).__name__}{': ' + detail if detail else ''}). This is a fault in "
+                  "OMTX-Hub, not in your input: please report it with the command you ran."),
+            file=sys.stderr,
+        )  # fmt: skip
+        return EXIT_UNEXPECTED
+
+
+def _run(argv: list[str] | None) -> int:
     from omtx_core.cli_jobs import CliContext
 
     parser = _parser()
@@ -26,11 +56,17 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except InputError as exc:
         for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
+            print(shown(str(problem)), file=sys.stderr)
         return EXIT_INVALID
     except OmtxError as exc:
-        print(str(exc), file=sys.stderr)
+        print(shown(str(exc)), file=sys.stderr)
         return EXIT_INVALID
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit; pointing it at /dev/null keeps that flush from failing loudly.
+    with contextlib.suppress(OSError, ValueError):  # no real file descriptor (a test capturing stdout)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace) -> int:
     validated = _validated(args)
-    print(json.dumps(validated.input.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    print(shown(json.dumps(validated.input.model_dump(mode="json"), indent=2, ensure_ascii=False), lines=True))
     return 0
 
 
@@ -72,7 +108,7 @@ def _plan(args: argparse.Namespace) -> int:
     validated = _validated(args)
     validated.plan.write(args.out)
     for run in validated.plan.runs:
-        print(run.name)
+        print(run.name)  # file-system safe by construction
     return 0
 
 
@@ -81,7 +117,7 @@ def _validated(args: argparse.Namespace):
 
     validated = validate_task_input(args.task, _read_json(args.input), args.ctx.settings)
     for warning in validated.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(shown(f"warning: {warning}"), file=sys.stderr)
     return validated
 
 
@@ -100,6 +136,18 @@ def _read_json(path: Path) -> Any:
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             "Fix the JSON syntax (a JSON object of field names and values).",
         ) from None
+    except RecursionError:
+        raise InputError.single(
+            "",
+            f"{path} is nested too deeply to read.",
+            "Give a JSON object of field names and values; no task input nests more than a few levels.",
+        ) from None
+    except ValueError:  # Python refuses to convert integers of more than 4,300 digits
+        raise InputError.single(
+            "",
+            f"{path} holds a number of more than 4,300 digits.",
+            "No field takes a number that long; check the numbers in the file.",
+        ) from None
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -107,10 +155,12 @@ def _inspect(args: argparse.Namespace) -> int:
 
     predictions = [summarize_prediction(p) for p in parse_boltz_output(args.results)]
     if args.json:
-        print(json.dumps({"predictions": [p.model_dump(mode="json") for p in predictions]}, indent=2))
+        print(
+            shown(json.dumps({"predictions": [p.model_dump(mode="json") for p in predictions]}, indent=2), lines=True)
+        )
     else:
         for prediction in predictions:
-            print(_describe(prediction))
+            print(shown(_describe(prediction), lines=True))
     return 0
 
 

@@ -12,6 +12,8 @@ from pathlib import PurePath
 from omtx_core.chem import parse_smiles
 from omtx_core.errors import FieldProblem, Problem
 
+MAX_COMPOUNDS = 10_000  # the most a screen takes (drug_discovery's `compounds` field)
+MAX_ROW_PROBLEMS = 1_000  # unreadable rows after which a file is taken for something other than a library
 SMILES_COLUMNS = ("smiles", "canonical_smiles", "smile", "structure")
 NAME_COLUMNS = ("name", "id", "compound", "compound_id", "title", "molecule", "mol_name")
 _DELIMITERS = ",\t;"
@@ -40,6 +42,19 @@ class CompoundLibrary:
     compounds: list[CompoundEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+
+    def room(self, where: str) -> bool:
+        """Whether `where` may still be read; past a cap, records why reading stopped there and says no."""
+        if len(self.compounds) >= MAX_COMPOUNDS:
+            message = f"The library has more than {MAX_COMPOUNDS:,} compounds; reading stopped at {where}."
+            hint = f"A screen takes at most {MAX_COMPOUNDS:,} compounds: split the library into several screens."
+        elif len(self.problems) >= MAX_ROW_PROBLEMS:
+            message = f"More than {MAX_ROW_PROBLEMS:,} rows could not be read; reading stopped at {where}."
+            hint = "Check that the file is a compound library: a CSV with a SMILES column, a SMILES list or an SDF."
+        else:
+            return True
+        self.problems.append(Problem("file", message, hint))
+        return False
 
     def as_input(self) -> list[dict]:
         """The compounds as the drug_discovery task's `compounds` field expects them."""
@@ -75,6 +90,8 @@ def read_compound_csv(text: str) -> CompoundLibrary:
         return library
     smiles_col, name_col, has_header = layout
     for line, cells in rows[1:] if has_header else rows:
+        if not library.room(f"row {line}"):
+            break
         smiles = cells[smiles_col] if smiles_col < len(cells) else ""
         name = cells[name_col] if name_col is not None and name_col < len(cells) else ""
         if not smiles:
@@ -169,6 +186,8 @@ def read_smiles_list(text: str) -> CompoundLibrary:
         parts = line.split(None, 1)
         if not parts or parts[0].startswith("#"):
             continue
+        if not library.room(f"row {number}"):
+            break
         # .smi exports often start with a "SMILES Name" header line.
         if seen_first or _column_key(parts[0]) not in SMILES_COLUMNS:
             library._add(f"row {number}", parts[0], parts[1] if len(parts) > 1 else "")
@@ -203,6 +222,8 @@ def read_compound_sdf(text: str) -> CompoundLibrary:
             except Exception as exc:  # RDKit's own types on a malformed stream; nothing after it is readable
                 library.problems.append(_sdf_problem(number, str(exc)))
                 break
+        if not library.room(f"record {number}"):
+            break
         if mol is None:
             library.problems.append(_sdf_problem(number, _rdkit_reason(log)))
             continue

@@ -14,7 +14,7 @@ st.title("Jobs")
 status_col, task_col, search_col, page_col = st.columns([1, 1, 2, 1])
 status = status_col.selectbox("Status", ["all", *[s.value for s in JobStatus]])
 task = task_col.selectbox("Task", ["all", *TASKS], format_func=lambda t: TASKS[t].title if t in TASKS else "All")
-search = search_col.text_input("Name contains")
+search = search_col.text_input("Name contains", max_chars=200)  # job names are at most 200 characters
 page_number = page_col.number_input("Page", min_value=1, value=1, step=1)
 
 try:

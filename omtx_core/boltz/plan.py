@@ -91,7 +91,8 @@ def unique_run_names(labels: list[str], prefix: str = "") -> list[str]:
         name, n = base, 2
         while name in taken:
             suffix = f"_{n}"
-            name, n = base[: MAX_RUN_NAME - len(suffix)] + suffix, n + 1
+            # Cut before the suffix and drop a trailing separator, so the name stays safe (no `__2`).
+            name, n = base[: MAX_RUN_NAME - len(suffix)].rstrip("_-") + suffix, n + 1
         taken.add(name)
         names.append(name)
     return names

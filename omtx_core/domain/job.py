@@ -58,7 +58,7 @@ class JobError(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(description="input | engine | missing_output | timeout | unavailable | internal")
+    kind: str = Field(description="input | engine | missing_output | timeout | unavailable | worker_lost | internal")
     message: str
     details: str = ""
 
@@ -105,6 +105,9 @@ class Job(BaseModel):
         return ((self.finished_at or utcnow()) - self.started_at).total_seconds()
 
 
+MAX_SEARCH = 1000  # far beyond any job name typed, far below SQLite's limit on LIKE patterns (50,000 bytes)
+
+
 class JobQuery(BaseModel):
     """Filters and paging for job lists: newest first."""
 
@@ -113,7 +116,9 @@ class JobQuery(BaseModel):
     status: JobStatus | None = None
     task_type: str | None = None
     owner: str | None = None
-    search: str | None = Field(None, description="case-insensitive substring of the job name")
+    search: str | None = Field(
+        None, max_length=MAX_SEARCH, description="case-insensitive substring of the job name (names are at most 200)"
+    )
     limit: int = Field(50, ge=1, le=1000)
     offset: int = Field(0, ge=0)
 

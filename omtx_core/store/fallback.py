@@ -3,6 +3,11 @@
 Nothing is lost (every write lands locally with an outbox entry) and nothing is split (a job with pending outbox
 entries is read and written locally until they replay; replay then removes the local copy). During an outage,
 lists show the jobs written locally; the app shows a banner while `degraded`.
+
+An entry the primary refuses for good (a value PostgreSQL cannot hold, a policy) is parked, not retried: it moves
+to the outbox database's `parked` table with the reason, is logged once, and replay goes on with the rest. A parked
+job stays readable and writable locally (its later entries fold into the parked one) until it is deleted;
+`parked()` lists them for the app to show.
 """
 
 from __future__ import annotations
@@ -12,16 +17,35 @@ import logging
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omtx_core.domain.job import Job, JobPage, JobQuery
-from omtx_core.errors import ArtifactNotFound, IllegalTransition, StaleJobError, StoreUnavailable
+from omtx_core.domain.job import Job, JobPage, JobQuery, utcnow
+from omtx_core.errors import ArtifactNotFound, IllegalTransition, StaleJobError, StoreRefused, StoreUnavailable
 from omtx_core.store.base import ArtifactStore, JobStore
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5.0
+JOB_KINDS = ("job", "delete")  # entries whose target is a job id; the others' is an artifact key or prefix
+
+
+@dataclass(frozen=True)
+class ParkedEntry:
+    """An outbox entry the primary refused for good: what it was for, why it was refused, and since when."""
+
+    seq: int
+    kind: str  # job | delete | artifact_put | artifact_delete | artifact_delete_key
+    target: str  # a job id, or an artifact key or prefix
+    reason: str
+    code: str  # the store's error code (e.g. a PostgreSQL SQLSTATE), "" when there is none
+    parked_at: datetime
+
+    @property
+    def job_id(self) -> str | None:
+        """The job the entry belongs to (None for an artifact entry)."""
+        return self.target if self.kind in JOB_KINDS else None
 
 
 class Outbox:
@@ -36,6 +60,12 @@ class Outbox:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"
                 " target TEXT NOT NULL, payload TEXT)"
+            )
+            # One row per (kind, target): a parked job's later states replace its payload, keeping the first reason.
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS parked (seq INTEGER NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,"
+                " payload TEXT, reason TEXT NOT NULL, code TEXT NOT NULL, parked_at TEXT NOT NULL,"
+                " PRIMARY KEY (kind, target))"
             )
 
     def _connect(self) -> sqlite3.Connection:
@@ -57,9 +87,36 @@ class Outbox:
             conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
 
     def targets(self, kind_prefix: str) -> set[str]:
+        """Targets with entries still to replay or parked."""
+        pattern = kind_prefix + "%"
         with self._connect() as conn:
-            rows = conn.execute("SELECT DISTINCT target FROM outbox WHERE kind LIKE ?", (kind_prefix + "%",))
+            rows = conn.execute(
+                "SELECT target FROM outbox WHERE kind LIKE ? UNION SELECT target FROM parked WHERE kind LIKE ?",
+                (pattern, pattern),
+            )
             return {row[0] for row in rows}
+
+    def park(self, seq: int, kind: str, target: str, payload: Any, reason: str = "", code: str = "") -> None:
+        """Move an entry to `parked`; one already parked for its target only updates the payload there."""
+        with self._lock, self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")  # moved, never copied nor lost
+            conn.execute(
+                "INSERT INTO parked VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET payload = excluded.payload",
+                (seq, kind, target, json.dumps(payload), reason, code, utcnow().isoformat()),
+            )
+            conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            conn.execute("COMMIT")
+
+    def parked(self) -> list[ParkedEntry]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT seq, kind, target, reason, code, parked_at FROM parked ORDER BY seq")
+            return [ParkedEntry(*row[:5], datetime.fromisoformat(row[5])) for row in rows]
+
+    def unpark(self, target: str, *, prefix: bool = False) -> None:
+        """Forget what was parked for a job or files being deleted: `target` itself, or every target under it."""
+        condition = "substr(target, 1, ?) = ?" if prefix else "length(target) = ? AND target = ?"
+        with self._lock, self._connect() as conn:
+            conn.execute(f"DELETE FROM parked WHERE {condition}", (len(target), target))
 
     def __len__(self) -> int:
         with self._connect() as conn:
@@ -161,6 +218,7 @@ class FallbackJobStore:
 
     def delete(self, job_id: str) -> bool:
         existed_locally = self.local.delete(job_id)
+        self.outbox.unpark(job_id)  # the user's delete settles what the primary refused: nothing left to show
         try:
             return self._primary(lambda p: p.delete(job_id)) or existed_locally
         except StoreUnavailable:
@@ -204,19 +262,34 @@ class FallbackJobStore:
 
     # -- replay ----------------------------------------------------------------------------------------
 
+    def parked(self) -> list[ParkedEntry]:
+        """Entries the primary refused for good, oldest first: each job among them is kept only on this machine."""
+        return self.outbox.parked()
+
     def replay(self) -> int:
-        """Apply pending outbox entries to the primary in order; stop at the first outage. Returns how many ran."""
+        """Apply pending outbox entries to the primary in order; stop at the first outage, park what it refuses.
+        Returns how many were applied."""
         done = 0
         with self.outbox._lock:
+            parked = {(entry.kind, entry.target) for entry in self.outbox.parked()}
             for seq, kind, target, payload in self.outbox.pending():
                 try:
+                    if kind == "job" and (kind, target) in parked:  # a parked job's later states stay with it
+                        raise StoreRefused("An earlier change of this job was refused.")
                     self._apply(kind, target, payload)
                 except StoreUnavailable:
                     self.link.failed()
                     return done
+                except StoreRefused as refusal:  # for good: retrying would stop every later entry, every call
+                    self.outbox.park(seq, kind, target, payload, refusal.message, refusal.code)
+                    if (kind, target) not in parked:
+                        parked.add((kind, target))
+                        log.warning("The shared store refused the %s entry for %s (code %s): %s Kept on this machine "
+                                    "only.", kind, target, refusal.code or "none", refusal.message)  # fmt: skip
+                    continue
                 self.outbox.remove(seq)
                 done += 1
-                if kind in ("job", "delete") and not self._is_local(target):
+                if kind in JOB_KINDS and not self._is_local(target):
                     self.local.delete(target)  # now wholly in the primary: one copy only
         if done:
             self.link.ok()
@@ -224,7 +297,11 @@ class FallbackJobStore:
 
     def _apply(self, kind: str, target: str, payload: Any) -> None:
         if kind == "job":
-            _replay_job(self.primary, Job.model_validate(payload))
+            try:
+                job = Job.model_validate(payload)
+            except ValueError:  # written by a version whose job record differs: no primary will take it
+                raise StoreRefused("This version of OMTX-Hub cannot read the saved job.", code="unreadable") from None
+            _replay_job(self.primary, job)
         elif kind == "delete":
             self.primary.delete(target)
         elif self.replayer is not None:
@@ -282,6 +359,7 @@ class FallbackArtifactStore:
 
     def delete(self, key: str) -> bool:
         existed = self.local.delete(key)
+        self.outbox.unpark(key)
         try:
             return self.primary.delete(key) or existed
         except StoreUnavailable:
@@ -290,6 +368,7 @@ class FallbackArtifactStore:
 
     def delete_prefix(self, prefix: str) -> int:
         count = self.local.delete_prefix(prefix)
+        self.outbox.unpark(prefix, prefix=True)
         try:
             return count + self.primary.delete_prefix(prefix)
         except StoreUnavailable:

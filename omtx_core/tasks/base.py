@@ -6,6 +6,7 @@ the parsed Ligand, which the model validator keeps on the model for `plan()`.
 
 from __future__ import annotations
 
+import unicodedata
 from abc import abstractmethod
 from typing import Any, ClassVar
 
@@ -42,12 +43,16 @@ class TaskInput(BaseModel):
     )
     options: PredictionOptions = Field(default_factory=PredictionOptions)
 
+    @field_validator("job_name")
+    @classmethod
+    def _job_name(cls, value: str | None) -> str | None:
+        return name_text(value, "job name")
+
     @model_validator(mode="after")
     def _fill_job_name(self) -> TaskInput:
-        if self.job_name is None or not self.job_name.strip():
-            self.job_name = f"{self.title}: {self.describe()}"[:200]
-        else:
-            self.job_name = self.job_name.strip()
+        if self.job_name is None:
+            # Stripped after the cut too: the stored name must validate again unchanged.
+            self.job_name = f"{self.title}: {self.describe()}"[:200].strip()
         return self
 
     @abstractmethod  # pydantic's model metaclass is an ABCMeta, so subclasses must define these
@@ -98,6 +103,39 @@ class LigandFields(BaseModel):
         if self._ligand is None:  # a model built without validation (model_construct): parse it now
             self._ligand = one_ligand(self.ligand_smiles, self.ligand_ccd, required=False)
         return self._ligand
+
+
+# Control characters (NUL, which PostgreSQL refuses, and terminal escapes), invisible formatting (bidi overrides,
+# zero-width spaces), lone surrogates and line separators: none belongs in a name shown in a table or a terminal.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_JOINERS = frozenset("\u200c\u200d")  # format characters that shape scripts (Persian, Indic) and emoji: kept
+
+
+def is_hidden(char: str) -> bool:
+    """Whether a character controls a terminal, hides itself or reorders the text around it (see above)."""
+    return unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _JOINERS
+
+
+def check_text(value: str, what: str) -> str:
+    """Refuse control, invisible formatting and line-separator characters in a one-line text field."""
+    if value.isprintable():  # the common case; every refused character is also not printable
+        return value
+    for position, char in enumerate(value, start=1):
+        if is_hidden(char):
+            raise FieldProblem(
+                f"The {what} contains the control or invisible character U+{ord(char):04X} at position {position}.",
+                "Type the text again without it; control characters and text-direction marks cannot be stored "
+                "or shown safely.",
+            )
+    return value
+
+
+def name_text(value: str | None, what: str) -> str | None:
+    """A name as given: control characters refused, outer whitespace trimmed; a blank name is no name (None)."""
+    if value is None:
+        return None
+    stripped = value.strip()  # first, so a pasted trailing newline or tab is trimmed rather than refused
+    return check_text(stripped, what) or None
 
 
 def warn(info: ValidationInfo | None, field: str, message: str) -> None:

@@ -11,12 +11,11 @@ from omtx_core.analysis.models import CompoundRow, ScreenSummary
 from omtx_core.boltz.inputs import BoltzInput, Chain, merge_identical
 from omtx_core.boltz.plan import BoltzRun, Plan, unique_run_names
 from omtx_core.chem import TRAINED_AFFINITY_HEAVY_ATOMS, Ligand, check_affinity_ligand_size
+from omtx_core.compounds import MAX_COMPOUNDS
 from omtx_core.domain.results import TaskAnalysis
 from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import FieldProblem, Problem
 from omtx_core.tasks import base
-
-MAX_COMPOUNDS = 10_000
 
 
 class ScreenAnalysis(TaskAnalysis):
@@ -34,6 +33,11 @@ class Compound(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=100, description="Compound name or ID.")
     smiles: str = Field(description="Compound SMILES.")
     _ligand: Ligand | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return base.name_text(value, "compound name")  # blank: a name is generated from its position
 
     @field_validator("smiles")
     @classmethod
@@ -76,7 +80,7 @@ class DrugDiscoveryInput(base.TaskInput):
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> DrugDiscoveryInput:
         for index, compound in enumerate(self.compounds, start=1):
-            compound.name = (compound.name or f"compound_{index}").strip()
+            compound.name = compound.name or f"compound_{index}"
         problems = _duplicates(self.compounds)
         if problems:
             raise FieldProblem.collect(problems)

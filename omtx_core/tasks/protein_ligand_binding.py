@@ -49,6 +49,11 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
     def _protein(cls, value: str, info: ValidationInfo) -> str:
         return base.protein(value, info)
 
+    @field_validator("ligand_name")
+    @classmethod
+    def _ligand_name(cls, value: str | None) -> str | None:
+        return base.name_text(value, "ligand name")
+
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> ProteinLigandBindingInput:
         ligand = self.keep_ligand(required=True)

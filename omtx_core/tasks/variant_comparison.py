@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from omtx_core.analysis.models import FailedVariant, VariantResult, VariantRow
 from omtx_core.boltz.inputs import BoltzInput, Chain, merge_identical
-from omtx_core.boltz.plan import BoltzRun, Plan, unique_run_names
+from omtx_core.boltz.plan import MAX_RUN_NAME, BoltzRun, Plan, safe_name, unique_run_names
 from omtx_core.domain.results import TaskAnalysis
 from omtx_core.domain.runs import RunFailure
 from omtx_core.errors import FieldProblem, Problem
@@ -16,6 +16,9 @@ from omtx_core.sequences import Mutation, apply_mutations, clean_sequence, descr
 from omtx_core.tasks import base
 
 WILDTYPE_RUN = "wildtype"
+MAX_NAME = 60
+# Run labels leave room for the `_<n>` that tells apart names equal once cut (at most 21 runs: `_21`).
+_LABEL_ROOM = MAX_RUN_NAME - 4
 
 
 class VariantAnalysis(TaskAnalysis):
@@ -29,9 +32,14 @@ class Variant(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=60, description="Label; defaults to the mutations.")
+    name: str | None = Field(None, min_length=1, max_length=MAX_NAME, description="Label; defaults to the mutations.")
     mutations: str | None = Field(None, description="Point mutations, e.g. K2A or K2A/L5P.")
     sequence: str | None = Field(None, description="Full variant sequence, same length as the wild type.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return base.name_text(value, "variant name")  # blank: named after its mutations
 
     @field_validator("sequence")
     @classmethod
@@ -92,7 +100,7 @@ class VariantComparisonInput(base.LigandFields, base.TaskInput):
         by_sequence: dict[str, list[str]] = {self.wildtype_sequence: [WILDTYPE_RUN]}
         for variant in self.variants:
             by_sequence.setdefault(variant.variant_sequence(self.wildtype_sequence), []).append(variant.name or "")
-        labels = [WILDTYPE_RUN] + ["variant_" + members[0] for members in list(by_sequence.values())[1:]]
+        labels = [WILDTYPE_RUN] + [_run_label(members[0]) for members in list(by_sequence.values())[1:]]
         runs = tuple(
             BoltzRun(name, self._input(sequence, ligand), self.options, tuple(members))
             for name, (sequence, members) in zip(unique_run_names(labels), by_sequence.items(), strict=True)
@@ -148,8 +156,26 @@ def _normalise(variant: Variant, index: int, wildtype: str) -> list[Problem]:
     except FieldProblem as problem:
         return [Problem(f"{where}.mutations", problem.message, problem.hint)]
     variant.mutations = "/".join(map(str, mutations))
-    variant.name = (variant.name or variant.mutations).strip()
+    variant.name = variant.name or _mutations_name(mutations)
     return []
+
+
+def _mutations_name(mutations: list[Mutation]) -> str:
+    """The mutations as a name within MAX_NAME: `K2A/L5P`, or the first ones and `+3 more`."""
+    full = "/".join(map(str, mutations))
+    if len(full) <= MAX_NAME:
+        return full
+    kept: list[str] = []
+    for mutation in mutations:
+        rest = len(mutations) - len(kept) - 1
+        if len("/".join([*kept, str(mutation)]) + f" +{rest} more") > MAX_NAME:
+            break
+        kept.append(str(mutation))
+    return "/".join(kept) + f" +{len(mutations) - len(kept)} more"
+
+
+def _run_label(name: str) -> str:
+    return safe_name("variant_" + name)[:_LABEL_ROOM].rstrip("_-")
 
 
 def _check_full_sequence(variant: Variant, where: str, wildtype: str) -> list[Problem]:
@@ -166,7 +192,6 @@ def _check_full_sequence(variant: Variant, where: str, wildtype: str) -> list[Pr
         ]
     if sequence == wildtype:
         return [Problem(f"{where}.sequence", "This variant is identical to the wild type.", "Remove it.")]
-    variant.name = variant.name.strip()
     return []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from omtx_core.domain.job import Job, JobQuery, JobStatus, utcnow
-from omtx_core.errors import StoreUnavailable
+from omtx_core.errors import StoreRefused, StoreUnavailable
 from omtx_core.store.fallback import FallbackArtifactStore, FallbackJobStore, Outbox
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
@@ -15,11 +15,13 @@ from tests.store.contract import ArtifactStoreContract, JobStoreContract
 
 
 class Unreachable:
-    """Wraps a real store; while `down`, every call raises StoreUnavailable as a dropped network would."""
+    """Wraps a real store; while `down`, every call raises StoreUnavailable as a dropped network would, and a job
+    named with a NUL is refused as PostgreSQL refuses it (SQLSTATE 22P05, through Supabase's API)."""
 
     def __init__(self, inner) -> None:
         self.inner = inner
         self.down = False
+        self.refused: set[str] = set()  # artifact keys a storage policy refuses
         self.name = getattr(inner, "name", "primary")
 
     def __getattr__(self, attribute):
@@ -28,6 +30,11 @@ class Unreachable:
         def call(*args, **kwargs):
             if self.down:
                 raise StoreUnavailable("connection refused")
+            if any(isinstance(a, Job) and "\x00" in a.job_name for a in args):
+                raise StoreRefused("Supabase refused to create a job: unsupported Unicode escape sequence (22P05).",
+                                   code="22P05")  # fmt: skip
+            if any(isinstance(a, str) and a in self.refused for a in args):
+                raise StoreRefused("Supabase Storage refused to upload a file: new row violates policy.", code="403")
             return method(*args, **kwargs)
 
         return call
@@ -128,3 +135,62 @@ def test_artifacts_written_during_an_outage_are_uploaded_and_not_shadowed(parts)
     assert primary_files.inner.get("logs/j1/engine.log") == b"old"
     files.put("logs/j1/engine.log", b"new")
     assert files.get("logs/j1/engine.log") == b"new"
+
+
+def outage_job(store, name: str) -> Job:
+    """A job written during an outage by an earlier version, which let any name through validation."""
+    job = Job(owner="local", task_type="protein_structure", job_name=name, input={"protein_sequence": UBIQUITIN},
+              input_hash=f"h-{name}")  # fmt: skip
+    return store.create(job)
+
+
+def test_a_refused_entry_is_parked_and_the_rest_replays(parts, caplog):
+    primary, _, store, _ = parts
+    primary.down = True
+    first = submit(store, 1)
+    refused = outage_job(store, "bad\x00name")
+    last = submit(store, 2)
+    primary.down = False
+    with caplog.at_level("WARNING", logger="omtx_core.store.fallback"):
+        listed = store.list(JobQuery())  # replays first: the refusal must not escape into every call
+        store.get(first.id), store.list(JobQuery()), submit(store, 3)
+        assert store.claim_next("w", 60, max_running=5, now=utcnow()) is not None
+    assert {first.id, last.id} <= {j.id for j in primary.inner.list(JobQuery()).jobs}
+    assert refused.id in {j.id for j in listed.jobs} and store.get(refused.id).job_name == "bad\x00name"
+    (entry,) = store.parked()
+    assert (entry.job_id, entry.kind, entry.code) == (refused.id, "job", "22P05")
+    assert "Unicode" in entry.reason and len(store.outbox) == 0
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and refused.id in r.getMessage()]
+    assert len(warnings) == 1 and "22P05" in warnings[0].getMessage()
+
+
+def test_a_parked_job_stays_local_durably_until_deleted(parts, tmp_path):
+    primary, _, store, _ = parts
+    primary.down = True
+    refused = outage_job(store, "bad\x00name")
+    store.update(refused.id, {"status": JobStatus.CANCELLED, "finished_at": utcnow()})
+    primary.down = False
+    store.replay()
+    store.replay()
+    reopened = FallbackJobStore(primary, store.local, Outbox(tmp_path / "outbox.db"), retry_after_s=0)
+    (entry,) = reopened.parked()  # one entry per job, kept in the outbox database
+    assert entry.job_id == refused.id and reopened.get(refused.id).status == JobStatus.CANCELLED
+    assert reopened.delete(refused.id) and reopened.parked() == [] and reopened.get(refused.id) is None
+
+
+def test_refused_files_and_unreadable_entries_are_parked_too(parts):
+    primary, primary_files, store, files = parts
+    primary.down = primary_files.down = True
+    files.put("logs/j1/engine.log", b"log")
+    store.outbox.append("job", "j2", {"id": "j2", "written_by": "a future version"})
+    job = submit(store, 1)
+    primary.down = primary_files.down = False
+    primary_files.refused.add("logs/j1/engine.log")
+    assert store.replay() == 1 and primary.inner.get(job.id) is not None
+    assert [(e.kind, e.target, e.code) for e in store.parked()] == [
+        ("artifact_put", "logs/j1/engine.log", "403"),
+        ("job", "j2", "unreadable"),
+    ]
+    assert files.get("logs/j1/engine.log") == b"log"  # kept on this machine
+    files.delete_prefix("logs/j1/")
+    assert [e.target for e in store.parked()] == ["j2"]

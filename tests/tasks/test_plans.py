@@ -151,3 +151,11 @@ def test_large_screen_plans_quickly():
     compounds = [{"smiles": "C" * (i % 50 + 1) + "N" + "C" * (i // 50 + 1) + "O"} for i in range(2000)]
     plan = plan_of("drug_discovery", {"protein_sequence": LYSOZYME, "compounds": compounds})
     assert len(plan.runs) == 2000 and len(plan.shared_proteins[LYSOZYME]) == 2000
+
+
+def test_names_that_clash_after_the_length_cut_stay_safe_and_distinct():
+    from omtx_core.boltz.plan import MAX_RUN_NAME, unique_run_names
+
+    labels = ["x" * 61 + "_yz1", "x" * 61 + "_yz2", "x" * 61 + "_yz3"]  # all cut to one base ending in '_yz'
+    names = unique_run_names(labels)
+    assert len(set(names)) == 3 and all(len(n) <= MAX_RUN_NAME and "__" not in n for n in names)
