@@ -8,6 +8,7 @@ from omtx_core.ui.forms import TASK_BLURBS
 from omtx_core.ui.job_list import key_metric
 from omtx_core.ui.job_view import STATUS_BADGES
 from omtx_core.ui.resources import jobs
+from omtx_core.ui.text import plain
 
 st.title("OMTX-Hub")
 st.markdown(
@@ -31,7 +32,9 @@ if not recent:
 for job in recent:
     label, colour = STATUS_BADGES[job.status]
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.page_link("pages/job.py", label=job.job_name, query_params={"job": job.id}, icon=":material/analytics:")
-        st.markdown(f":{colour}-badge[{label}] {key_metric(job)}")
+        st.page_link(
+            "pages/job.py", label=plain(job.job_name), query_params={"job": job.id}, icon=":material/analytics:"
+        )
+        st.markdown(f":{colour}-badge[{label}] {plain(key_metric(job))}")
 st.page_link("pages/jobs.py", label="All jobs", icon=":material/list_alt:")
 st.page_link("pages/import_results.py", label="Import Boltz results made elsewhere", icon=":material/upload_file:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -137,12 +138,18 @@ def _cip(mol: Any, index: int) -> str:
 
 
 def _set_props(mol: Any, name: str, smiles: str, props: Mapping[str, Any] | None) -> None:
-    mol.SetProp("_Name", name)
-    mol.SetProp("name", name)
-    mol.SetProp("SMILES", smiles)
+    mol.SetProp("_Name", _one_line(name))
+    mol.SetProp("name", _one_line(name))
+    mol.SetProp("SMILES", _one_line(smiles))
     for key, value in (props or {}).items():
         if value is not None:
-            mol.SetProp(str(key), f"{value:.6g}" if isinstance(value, float) else str(value))
+            mol.SetProp(_one_line(key), f"{value:.6g}" if isinstance(value, float) else _one_line(value))
+
+
+def _one_line(value: object) -> str:
+    """Text for an SDF title or data line: a line break or `$$$$` in a name would end the record early."""
+    text = " ".join(str(value).split())
+    return re.sub(r"\${4,}", "$$$", text)
 
 
 def _first_line(exc: Exception) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "rank_compounds",
     "rows_to_csv",
     "screen_summary",
+    "spreadsheet_text",
 ]
 
 POCKET_RADIUS = 6.0  # Å from any ligand heavy atom: the usual first-shell pocket cut-off
@@ -209,7 +210,8 @@ def rows_to_csv(rows: Iterable[CompoundRow]) -> str:
     if not all(r.rank is not None for r in rows):
         rows = rank_compounds(rows)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF rows (RFC 4180): the writer quotes a field holding either character, so a CR in a name cannot end a row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in sorted(rows, key=lambda r: r.rank or 0):
         writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
@@ -221,7 +223,19 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"  # values are already rounded; this only drops float noise
-    return str(value)
+    return spreadsheet_text(value) if isinstance(value, str) else str(value)
+
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text CSV cell a spreadsheet shows as text: a leading `'` before a formula start (OWASP's advice).
+
+    Only for text (names, SMILES, messages): numbers are written as numbers, so -4.07 stays a number.
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _round(value: float | None, digits: int) -> float | None:

@@ -153,11 +153,21 @@ def _row(job: Job, run: str, status: str, **values: Any) -> dict[str, Any]:
 
 
 def metrics_csv(job: Job, result_document: ResultDocument) -> str:
-    """The metrics rows as CSV text with a header row; empty cells where a number does not apply."""
+    """The metrics rows as CSV text with a header row; empty cells where a number does not apply.
+
+    Text cells (the job name, a failure reason) that a spreadsheet would run as a formula get a leading `'`;
+    numbers are written as they are.
+    """
+    from omtx_core.analysis.screening import spreadsheet_text
+
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=METRIC_COLUMNS, lineterminator="\n")
+    # CRLF rows (RFC 4180): the writer quotes a field holding either character, so a CR in a name cannot end a row.
+    writer = csv.DictWriter(out, fieldnames=METRIC_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(metrics_rows(job, result_document))
+    for row in metrics_rows(job, result_document):
+        writer.writerow(
+            {key: spreadsheet_text(value) if isinstance(value, str) else value for key, value in row.items()}
+        )
     return out.getvalue()
 
 

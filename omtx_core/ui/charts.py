@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from omtx_core.boltz.results import AffinityResult, BoltzPrediction, ChainInfo
+from omtx_core.ui.text import plot_text
 from omtx_core.ui.viewer import PLDDT_BANDS, chain_colour
 
 # AlphaFold's PAE palette: dark green where the error is small, white where it is large.
@@ -56,16 +57,17 @@ def _plddt_trace(chain: ChainInfo, span: ChainSpan, values: np.ndarray, index: i
     is_ligand = chain.type == "ligand"
     unit = "atom" if is_ligand else "residue"
     colour = chain_colour(index)
+    chain_id = plot_text(chain.id)  # an imported structure's chain ids are the uploader's text
     return go.Scatter(
         x=tokens,
         y=values,
-        name=f"Chain {chain.id}" + (" (ligand)" if is_ligand else ""),
+        name=f"Chain {chain_id}" + (" (ligand)" if is_ligand else ""),
         # Ligand tokens are heavy atoms in no chemical order, so points, not a line through them.
         mode="markers" if is_ligand else "lines",
         line={"color": colour, "width": 1.5},
         marker={"color": colour, "size": 6},
         customdata=np.arange(1, len(values) + 1),
-        hovertemplate=f"Chain {chain.id} {unit} %{{customdata}}<br>token %{{x}}<br>pLDDT %{{y:.1f}}<extra></extra>",
+        hovertemplate=f"Chain {chain_id} {unit} %{{customdata}}<br>token %{{x}}<br>pLDDT %{{y:.1f}}<extra></extra>",
     )
 
 
@@ -88,7 +90,7 @@ def plddt_figure(prediction: BoltzPrediction, model_rank: int = 0) -> go.Figure:
     _chain_separators(fig, spans, vertical=True, horizontal=False)
     for span in spans:
         fig.add_annotation(x=(span.start + span.end) / 2, y=1.0, yref="paper", yanchor="bottom",
-                           text=f"<b>{span.letter}</b>", showarrow=False)  # fmt: skip
+                           text=f"<b>{plot_text(span.letter)}</b>", showarrow=False)  # fmt: skip
     fig.update_layout(title="Predicted lDDT per token", hovermode="closest", legend={"orientation": "h", "y": -0.2})
     fig.update_xaxes(title="Token (residue or ligand atom)", range=[-0.5, max(len(plddt) - 0.5, 0.5)])
     fig.update_yaxes(title="pLDDT", range=[0, 100])
@@ -127,7 +129,7 @@ def pae_matrix_figure(pae: np.ndarray, spans: Sequence[ChainSpan], max_size: int
     )  # fmt: skip
     fig = go.Figure(heatmap, layout=_LAYOUT)
     _chain_separators(fig, spans, vertical=True, horizontal=True)
-    ticks = {"tickvals": [(s.start + s.end) / 2 for s in spans], "ticktext": [s.letter for s in spans]}
+    ticks = {"tickvals": [(s.start + s.end) / 2 for s in spans], "ticktext": [plot_text(s.letter) for s in spans]}
     limits = [-0.5, len(pae) - 0.5]
     fig.update_xaxes(title="Scored residue (chain)", range=limits, constrain="domain", **ticks, showgrid=False)
     # Aligned residue runs top to bottom, as in AlphaFold's plot, so the diagonal falls left to right.
@@ -154,6 +156,7 @@ def iptm_figure(prediction: BoltzPrediction, model_rank: int = 0) -> go.Figure:
     pairs = prediction.models[model_rank].pair_chains_iptm
     letters = [chain.id for chain in prediction.chains] or list(pairs)
     z = [[pairs.get(row, {}).get(col) for col in letters] for row in letters]
+    letters = [plot_text(letter) for letter in letters]  # shown as axis labels, where plotly reads tags
     heatmap = go.Heatmap(
         z=z, x=letters, y=letters, zmin=0.0, zmax=1.0, colorscale="Blues", texttemplate="%{z:.2f}",
         colorbar={"title": {"text": "ipTM"}},

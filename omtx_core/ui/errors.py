@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from omtx_core.errors import InputError, OmtxError, Problem
+from omtx_core.ui.text import plain
 
 # Words whose plain capitalisation would read wrong to a scientist.
 _WORDS = {"smiles": "SMILES", "ccd": "CCD", "msa": "MSA", "mw": "MW", "id": "ID", "dna": "DNA", "rna": "RNA"}
@@ -60,9 +61,9 @@ def _words(name: str) -> str:
 
 
 def problem_line(problem: Problem) -> str:
-    """One problem as a Markdown line: "**Label**: message — hint"."""
-    line = f"**{field_label(problem.field)}**: {problem.message}"
-    return f"{line} — {problem.hint}" if problem.hint else line
+    """One problem as a Markdown line: "**Label**: message — hint", its words (which may quote the user) as text."""
+    line = f"**{plain(field_label(problem.field))}**: {plain(problem.message)}"
+    return f"{line} — {plain(problem.hint)}" if problem.hint else line
 
 
 def show_problems(problems: list[Problem], heading: str) -> None:
@@ -70,7 +71,7 @@ def show_problems(problems: list[Problem], heading: str) -> None:
     lines = [f"- {problem_line(problem)}" for problem in problems[:_MAX_LISTED]]
     if len(problems) > _MAX_LISTED:
         lines.append(f"- …and {len(problems) - _MAX_LISTED:,} more.")
-    st.error(heading + "\n\n" + "\n".join(lines))
+    st.error(plain(heading) + "\n\n" + "\n".join(lines))
 
 
 def show_error(exc: Exception) -> None:
@@ -79,7 +80,8 @@ def show_error(exc: Exception) -> None:
         show_problems(exc.problems, f"{exc.message} {exc.hint}")
     elif isinstance(exc, OmtxError):
         # The hint shares the box so that what went wrong and what to do are read together.
-        st.error(f"{exc.message}  \n{exc.hint}" if exc.hint else exc.message)
+        # Messages quote what the user typed (a SMILES, a job id from the URL): shown as text, never Markdown.
+        st.error(f"{plain(exc.message)}  \n{plain(exc.hint)}" if exc.hint else plain(exc.message))
     else:
         st.error(_UNEXPECTED)
         # Type and message only: a traceback would show paths and locals, which may hold secrets.

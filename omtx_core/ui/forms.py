@@ -18,6 +18,7 @@ from omtx_core.errors import InputError, JobNotFound, Problem
 from omtx_core.tasks import ValidatedInput
 from omtx_core.ui.errors import field_label, problem_line, show_error
 from omtx_core.ui.resources import jobs, runtime
+from omtx_core.ui.text import plain
 
 # What each task gives the user, in PRODUCT.md's words; shown on Home and under each page title.
 TASK_BLURBS = {
@@ -89,7 +90,7 @@ def prefill_from_job(prefix: str, to_widgets: Callable[[dict[str, Any]], dict[st
         return
     _fill(prefix, to_widgets(job.input))
     _fill(prefix, {f"options.{name}": value for name, value in job.input.get("options", {}).items()})
-    st.info(f"The form holds a copy of **{job.job_name}**: change what you need and submit it as a new job.")
+    st.info(f"The form holds a copy of **{plain(job.job_name)}**: change what you need and submit it as a new job.")
 
 
 def ligand_widgets(data: dict[str, Any]) -> dict[str, str]:
@@ -166,7 +167,7 @@ def _show_beside_fields(prefix: str, problems: list[Problem]) -> None:
     for problem in problems:
         slot = slots.get((prefix, problem.field.split(".")[0]))
         if slot is not None:
-            slot.error(problem.message + (f" {problem.hint}" if problem.hint else ""))
+            slot.error(plain(problem.message + (f" {problem.hint}" if problem.hint else "")))
 
 
 def job_name_input(prefix: str, model: type[BaseModel]) -> str | None:
@@ -260,11 +261,11 @@ def show_submission(job: Job) -> None:
     """Say what happened to the job just submitted, in plain words."""
     if job.cache_hit:
         st.success(
-            f"**{job.job_name}** has the same input as an earlier job, so its results were reused at once "
+            f"**{plain(job.job_name)}** has the same input as an earlier job, so its results were reused at once "
             f"(no GPU time). Job id `{job.id}`."
         )
     else:
-        st.success(f"**{job.job_name}** was submitted and is queued. Job id `{job.id}`.")
+        st.success(f"**{plain(job.job_name)}** was submitted and is queued. Job id `{job.id}`.")
         if problem := runtime().engine_problem:
             st.warning(problem)
     st.page_link("pages/job.py", label="Open the job", icon=":material/analytics:", query_params={"job": job.id})
@@ -272,7 +273,7 @@ def show_submission(job: Job) -> None:
 
 def show_warnings(warnings: list[Problem]) -> None:
     for warning in warnings:
-        st.warning(problem_line(warning) if warning.field else warning.message)
+        st.warning(problem_line(warning) if warning.field else plain(warning.message))
 
 
 def show_plan(validated: ValidatedInput, *, submitted: bool = False) -> None:
@@ -313,7 +314,7 @@ def _cache_note(validated: ValidatedInput) -> None:
         return
     if earlier is not None:
         st.info(
-            f"Identical input was already computed in **{earlier.job_name}**: Submit reuses its results at once "
+            f"Identical input was already computed in **{plain(earlier.job_name)}**: Submit reuses its results at once "
             "(no GPU time)."
         )
 
@@ -323,7 +324,7 @@ def _msa_lines(shared: dict[str, tuple[str, ...]], use_msa_server: bool) -> str:
         return "MSA server off: every protein runs in single-sequence mode (markedly less accurate)."
     lines = []
     for sequence, names in shared.items():
-        listed = ", ".join(names[:_MAX_NAMES_LISTED])
+        listed = plain(", ".join(names[:_MAX_NAMES_LISTED]))
         more = f" and {len(names) - _MAX_NAMES_LISTED:,} more" if len(names) > _MAX_NAMES_LISTED else ""
         runs = "run" if len(names) == 1 else f"all {len(names):,} runs"
         lines.append(
@@ -338,6 +339,6 @@ def _show_runs(runs: tuple) -> None:
     for run in runs[:MAX_RUNS_SHOWN]:
         with st.expander(f"Run `{run.name}` · {run.tokens:,} tokens"):
             if run.members:
-                st.caption("For: " + ", ".join(m for m in run.members if m))
+                st.caption("For: " + plain(", ".join(m for m in run.members if m)))
             st.code(run.yaml_text, language="yaml")
             st.code(f"boltz predict {run.name}.yaml " + " ".join(run.cli_args()), language="bash")

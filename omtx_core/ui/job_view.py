@@ -11,6 +11,7 @@ from omtx_core.tasks import TASKS, task_analysis_model
 from omtx_core.tasks.drug_discovery import ScreenAnalysis
 from omtx_core.ui.errors import show_error
 from omtx_core.ui.resources import jobs, runtime
+from omtx_core.ui.text import plain
 
 STATUS_BADGES = {
     JobStatus.PENDING: ("Queued", "gray"),
@@ -28,9 +29,9 @@ def task_title(job: Job) -> str:
 
 def header(job: Job) -> None:
     label, colour = STATUS_BADGES[job.status]
-    st.title(job.job_name)
+    st.title(plain(job.job_name))  # a name is the user's text: never a link, image or icon on the page
     cached = " · :violet-badge[Cached result]" if job.cache_hit else ""
-    st.markdown(f":{colour}-badge[{label}] · {task_title(job)} · job `{job.id}`{cached}")
+    st.markdown(f":{colour}-badge[{label}] · {plain(task_title(job))} · job `{job.id}`{cached}")
 
 
 def live_status(job_id: str) -> None:
@@ -100,7 +101,7 @@ def _log_tail(job: Job, lines: int = 40) -> str:
 
 def failure_notice(job: Job) -> None:
     if job.status == JobStatus.FAILED and job.error is not None:
-        st.error(f"**This job failed.** {job.error.message}")
+        st.error(f"**This job failed.** {plain(job.error.message)}")
         if job.error.details:
             with st.expander("Details"):
                 st.code(job.error.details, language="text")
@@ -158,7 +159,7 @@ def edit_and_rerun(job: Job) -> None:
                     raise ValueError("the input must be a JSON object")
                 new = jobs().rerun(job.id, changes).job
             except ValueError as exc:  # json.JSONDecodeError is a ValueError
-                st.error(f"The edited input is not valid JSON: {exc}. Fix the text and submit again.")
+                st.error(f"The edited input is not valid JSON: {plain(exc)}. Fix the text and submit again.")
                 return
             except Exception as exc:
                 show_error(exc)

@@ -9,6 +9,7 @@ from omtx_core.domain.job import Job
 from omtx_core.domain.results import ResultDocument
 from omtx_core.ui import charts, viewer
 from omtx_core.ui.resources import jobs
+from omtx_core.ui.text import plain
 
 MODEL_VERSION = "Boltz-2 (boltz 2.2)"
 
@@ -34,10 +35,10 @@ def overview(job: Job, document: ResultDocument, prediction: BoltzPrediction | N
         if prediction.affinity is not None:
             _affinity_headline(prediction.affinity)
         chains = ", ".join(f"{c.id} ({c.type}, {c.length})" for c in prediction.chains)
-        st.caption(f"Chains: {chains}. {len(prediction.models)} model(s), ranked by confidence.")
+        st.caption(f"Chains: {plain(chains)}. {len(prediction.models)} model(s), ranked by confidence.")
     _timing(job)
     for run, failure in document.failed_runs.items():
-        st.warning(f"Run **{run}** produced no result: {failure.message} {failure.hint}")
+        st.warning(f"Run **{plain(run)}** produced no result: {plain(failure.message)} {plain(failure.hint)}")
     if job.cache_hit:
         st.info(f"Identical input to job `{job.results_from}`: its results were reused (no GPU time).")
     from omtx_core.jobs.export import metrics_csv
@@ -128,7 +129,12 @@ def _structure_downloads(path, text: str, key: str) -> None:
 
     cif, pdb = st.columns(2)
     cif.download_button(
-        f"Download {path.name}", text, file_name=path.name, mime="chemical/x-mmcif", key=f"{key}.cif", on_click="ignore"
+        f"Download {plain(path.name)}",
+        text,
+        file_name=path.name,
+        mime="chemical/x-mmcif",
+        key=f"{key}.cif",
+        on_click="ignore",
     )
     if path.suffix == ".cif":
         pdb.download_button(
@@ -152,7 +158,7 @@ def parameters(job: Job) -> None:
     st.markdown(f"**Model:** {MODEL_VERSION} · **Input hash:** `{job.input_hash}`")
     st.dataframe([{"option": k, "value": str(v)} for k, v in job.options.items()], hide_index=True)
     for name, text in jobs().boltz_inputs(job).items():
-        with st.expander(f"Boltz input `{name}`"):
+        with st.expander(f"Boltz input {plain(name)}"):  # an imported job's file names are the uploader's
             st.code(text, language="yaml")
     with st.expander("Normalised input (JSON)"):
         st.json(job.input, expanded=1)

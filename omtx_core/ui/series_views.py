@@ -14,6 +14,7 @@ from omtx_core.tasks.base import LIGAND_CHAIN
 from omtx_core.tasks.drug_discovery import ScreenAnalysis
 from omtx_core.tasks.variant_comparison import WILDTYPE_RUN
 from omtx_core.ui import result_tabs
+from omtx_core.ui.text import plain, plot_text
 
 
 def variants(rows: list[VariantResult], predictions: dict[str, BoltzPrediction]) -> None:
@@ -23,7 +24,7 @@ def variants(rows: list[VariantResult], predictions: dict[str, BoltzPrediction])
         return
     chosen = st.selectbox("Variant", [row.name for row in done], key="variants.choice")
     row = next(r for r in done if r.name == chosen)
-    st.info(row.note)
+    st.info(plain(row.note))
     st.plotly_chart(_change_figure(row), key="variants.change")
     wildtype, variant = predictions.get(WILDTYPE_RUN), predictions.get(row.run)
     if wildtype is not None and variant is not None:
@@ -59,7 +60,7 @@ def _change_figure(row: VariantRow) -> go.Figure:
     figure.add_scatter(x=numbers, y=row.per_residue_deviation_A, name="Cα deviation (Å)")
     figure.add_scatter(x=numbers, y=row.per_residue_plddt_change, name="ΔpLDDT (variant − wild type)", yaxis="y2")
     for site in row.site_deviation:
-        figure.add_vline(x=site.position, line_dash="dot", annotation_text=site.mutation)
+        figure.add_vline(x=site.position, line_dash="dot", annotation_text=plot_text(site.mutation))
     figure.update_layout(
         xaxis_title="Residue",
         yaxis_title="Cα deviation (Å)",
@@ -91,7 +92,7 @@ def compounds(job: Job, analysis: ScreenAnalysis, predictions: dict[str, BoltzPr
     if event.selection.rows:
         row = shown[event.selection.rows[0]]
         if row.run in predictions:
-            st.markdown(f"**Predicted pose of {row.name}**")
+            st.markdown(f"**Predicted pose of {plain(row.name)}**")
             result_tabs.structure(predictions[row.run], "compounds.3d")
     else:
         st.caption("Select a row to see its predicted pose.")
@@ -116,7 +117,7 @@ def _summary_metrics(summary: ScreenSummary) -> None:
     columns[0].metric("Hits", f"{summary.n_hits} / {summary.n_done}")
     rate = summary.hit_rate
     columns[1].metric("Hit rate", "—" if rate is None else f"{rate:.0%}")
-    columns[2].metric("Best pIC50", _num(summary.best_pic50), help=summary.best_compound or None)
+    columns[2].metric("Best pIC50", _num(summary.best_pic50), help=plain(summary.best_compound) or None)
     columns[3].metric("Median pIC50", _num(summary.median_pic50))
     if summary.n_failed:
         st.warning(f"{summary.n_failed} compound(s) have no prediction; their rows say why.")
@@ -149,7 +150,7 @@ def _scatter(rows: list[CompoundRow], threshold: float) -> go.Figure:
         x=[r.pic50 for r in done],
         y=[r.binder_probability for r in done],
         mode="markers",
-        text=[r.name for r in done],
+        text=[plot_text(r.name) for r in done],  # plotly reads tags such as <a href> in hover text
         hovertemplate="%{text}<br>pIC50 %{x:.2f}<br>probability %{y:.3f}<extra></extra>",
         marker={"color": ["#2a9d8f" if (r.binder_probability or 0.0) >= threshold else "#9aa5b1" for r in done]},
     )

@@ -17,6 +17,7 @@ from omtx_core.tasks.protein_complex import ComplexAnalysis, ProteinComplexInput
 from omtx_core.tasks.protein_ligand_binding import BindingAnalysis, ProteinLigandBindingInput
 from omtx_core.tasks.variant_comparison import VariantAnalysis, VariantComparisonInput
 from omtx_core.ui import result_tabs, series_views
+from omtx_core.ui.text import plain
 
 Predictions = dict[str, BoltzPrediction]
 Views = dict[str, Callable[[], None]]
@@ -33,7 +34,7 @@ def views_for(job: Job, document: ResultDocument, predictions: Predictions) -> V
     """Tab name → render function for the task's own views; a failed analysis says so in one tab."""
     analysis = document.analysis
     if isinstance(analysis, AnalysisFailed):
-        return {"Analysis": lambda: st.error(analysis.error)}
+        return {"Analysis": lambda: st.error(plain(analysis.error))}
     views = TASK_VIEWS.get(job.task_type)
     if views is None or not isinstance(analysis, task_analysis_model(job.task_type)):
         return {}  # a task without views of its own, or a document not read for this job's task
@@ -99,7 +100,7 @@ def contacts(rows: list[Contact], check: list[PocketResidueCheck] | None, predic
     if check:
         missed = [c for c in check if not c.satisfied]
         if missed:
-            listed = ", ".join(f"{c.residue} ({c.min_distance_A} Å)" for c in missed)
+            listed = plain(", ".join(f"{c.residue} ({c.min_distance_A} Å)" for c in missed))
             st.warning(
                 f"The ligand is **not** within the requested {check[0].max_distance_A} Å of: {listed}. "
                 "Boltz does not always honour pocket constraints; try `pocket_force`, or more samples."
@@ -132,9 +133,10 @@ def interfaces(items: list[Interface]) -> None:
     st.dataframe(table, hide_index=True)
     st.caption("ipTM and PAE are directional: A→B scores B's placement as seen from A's frame.")
     for item in items:
-        with st.expander(f"Interface residues {item.chains[0]}–{item.chains[1]}"):
+        # Chain ids and residue names come from the structure file, which an imported job's uploader wrote.
+        with st.expander(f"Interface residues {plain(item.chains[0])}–{plain(item.chains[1])}"):
             for chain, residues in item.residues.items():
-                st.markdown(f"**{chain}:** " + ", ".join(residues))
+                st.markdown(f"**{plain(chain)}:** " + plain(", ".join(residues)))
 
 
 def pockets(analysis: BindingSiteAnalysis, prediction: BoltzPrediction) -> None:
@@ -142,9 +144,9 @@ def pockets(analysis: BindingSiteAnalysis, prediction: BoltzPrediction) -> None:
     if not found:
         st.info("No pocket larger than the detection threshold was found on the predicted structure.")
         return
-    st.caption(analysis.score)
+    st.caption(plain(analysis.score))
     if analysis.ligand_pocket:
-        st.success(f"The co-folded ligand sits in pocket **{analysis.ligand_pocket}**.")
+        st.success(f"The co-folded ligand sits in pocket **{plain(analysis.ligand_pocket)}**.")
     table = [
         {
             "Pocket": p.id,
@@ -161,5 +163,5 @@ def pockets(analysis: BindingSiteAnalysis, prediction: BoltzPrediction) -> None:
     st.dataframe(table, hide_index=True)
     chosen = st.selectbox("Highlight pocket", [p.id for p in found], key="pockets.choice")
     pocket = next(p for p in found if p.id == chosen)
-    st.caption("Lining residues: " + ", ".join(pocket.residues))
+    st.caption("Lining residues: " + plain(", ".join(pocket.residues)))
     result_tabs.structure(prediction, "pockets.3d", highlight={chosen: pocket.lining})

@@ -214,3 +214,20 @@ def test_jobs_zip_puts_each_job_in_its_own_folder(store, artifacts, worker, engi
                        f"Complex_2_protein_protein_dna_ligand-{failed.id[:8]}"}  # fmt: skip
     failed_files = {name.split("/", 1)[1] for name in names if name.startswith("Complex")}
     assert {"job.json", "input.json", "logs/engine.log"} <= failed_files and "result.json" not in failed_files
+
+
+# Text a spreadsheet would run as a formula (OWASP's list: = + - @ tab carriage return).
+FORMULA_NAMES = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(1)", "\tx", "\rx"]
+
+
+def test_metrics_csv_and_job_zip_quote_formula_text_but_keep_numbers(store, artifacts, worker):
+    job = completed(store, worker)
+    document = read_result_document(job.id, artifacts)
+    for name in FORMULA_NAMES:
+        named = job.model_copy(update={"job_name": name})
+        in_zip = zipfile.ZipFile(io.BytesIO(job_zip(named, artifacts))).read("metrics.csv").decode()
+        for text in (metrics_csv(named, document), in_zip):
+            (row,) = csv.DictReader(io.StringIO(text, newline=""))
+            assert row["job_name"] == f"'{name}"
+            assert float(row["log10_IC50_uM"]) == pytest.approx(-4.0688, abs=1e-4)  # negative numbers stay numbers
+            assert float(row["dG_kcal_per_mol"]) == pytest.approx(-CARAZOLOL_PIC50 * 1.364)

@@ -139,3 +139,10 @@ def test_affinity_figure_shows_pic50_and_probability(carazolol):
     assert list(probability.x) == ["Ensemble", "Head 1", "Head 2"]
     assert probability.y[0] == pytest.approx(0.9988, abs=1e-4)
     assert "pIC50 10.07" in fig.layout.title.text
+
+
+def test_chain_ids_from_an_imported_structure_are_text_in_the_figures():
+    hostile = '<a href="https://evil.example">A</a>'
+    chains = [ChainInfo(hostile, "protein", 3), ChainInfo("B", "protein", 2)]
+    fig = pae_matrix_figure(np.zeros((5, 5)), token_boundaries(chains))
+    assert list(fig.layout.xaxis.ticktext) == ["&lt;a href=&quot;https://evil.example&quot;&gt;A&lt;/a&gt;", "B"]

@@ -7,6 +7,7 @@ import pytest
 from omtx_core.errors import Problem
 from omtx_core.tasks import TASKS
 from omtx_core.ui.errors import field_label, problem_line
+from tests.ui.rendered import as_text
 
 
 @pytest.mark.parametrize(
@@ -48,5 +49,5 @@ def test_every_task_field_gets_a_label_without_underscores() -> None:
 
 def test_problem_line_puts_the_label_first_and_the_hint_last() -> None:
     problem = Problem("compounds.3.smiles", "Unclosed ring.", "Check the SMILES.")
-    assert problem_line(problem) == "**Compound 4 › SMILES**: Unclosed ring. — Check the SMILES."
-    assert problem_line(Problem("job_name", "Too long.")) == "**Job name**: Too long."
+    assert problem_line(problem) == "**Compound 4 › SMILES**: Unclosed ring\\. — Check the SMILES\\."
+    assert as_text(problem_line(Problem("job_name", "Too long."))) == "**Job name**: Too long."

@@ -17,6 +17,7 @@ from omtx_core.domain.layout import JobFiles
 from omtx_core.store.local_artifacts import LocalArtifactStore
 from omtx_core.store.sqlite import SqliteJobStore
 from tests.engines import FixtureEngine
+from tests.ui.rendered import as_text
 from tests.ui.test_job_page import APP, TASK_TABS, finished_job, open_job
 
 LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy"
@@ -62,7 +63,7 @@ def test_a_legacy_binding_document_shows_its_numbers(stores):
 
 def test_a_legacy_screen_shows_its_ranked_rows_and_failed_run(stores):
     at = open_job(with_legacy_results(stores, "drug_discovery").id)
-    assert any("c00002_aspirin" in w.value and "out of memory" in w.value for w in at.warning)
+    assert any("c00002_aspirin" in as_text(w.value) and "out of memory" in as_text(w.value) for w in at.warning)
     table = next(frame for frame in at.dataframe if "Rank" in frame.value.columns)
     assert list(table.value["Name"]) == ["carazolol", "aspirin"]
     assert any(m.label == "Hits" and m.value == "1 / 1" for m in at.metric)

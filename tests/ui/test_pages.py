@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from omtx_core.tasks import TASKS
 from tests.examples import UBIQUITIN
+from tests.ui.rendered import as_text
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGES = ["home", "jobs", *TASKS]
@@ -178,7 +179,7 @@ def test_show_error_for_non_input_errors(kind: str) -> None:
     at = AppTest.from_function(_raise, kwargs={"kind": kind}, default_timeout=TIMEOUT).run()
     assert not at.exception
     if kind == "omtx":
-        assert at.error[0].value == "The job store is not reachable.  \nCheck OMTX_SUPABASE_URL."
+        assert as_text(at.error[0].value) == "The job store is not reachable.  \nCheck OMTX_SUPABASE_URL."
     else:
         assert at.error[0].value.startswith("Something went wrong on our side")
         assert at.expander[0].label == "Details for the team"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.rendered import as_text
+
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
@@ -21,5 +23,5 @@ def test_a_bad_secret_is_named_on_the_page_not_shown():
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.secrets["OMTX_MAX_TOKENS"] = "many-tokens"
     at.run()
-    shown = " ".join(e.value for e in at.error)
+    shown = " ".join(as_text(e.value) for e in at.error)  # messages are shown as text (Markdown-escaped)
     assert "OMTX_MAX_TOKENS" in shown and "many-tokens" not in shown
