@@ -3,12 +3,11 @@ naive plan of one call and one MSA request per compound. Run: `.venv/bin/python 
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
 
-from bench.standin import FAKE_BOLTZ_COMMAND, LYSOZYME, recorded, screen_compounds
+from bench.standin import LYSOZYME, recorded, screen_compounds, standin_command
 from omtx_core.config import Settings
 from omtx_core.domain.identity import LOCAL_USER
 from omtx_core.domain.job import JobStatus
@@ -28,10 +27,9 @@ def screen(n: int, linker: str = "N") -> dict:
 def run_screen(folder: Path, data: dict) -> tuple[int, int, float]:
     record = folder / "calls.jsonl"
     record.unlink(missing_ok=True)
-    os.environ["FAKE_BOLTZ_RECORD"] = str(record)
     settings = Settings(data_dir=folder / "data", run_timeout_s=600, max_attempts=1)
     store, artifacts = SqliteJobStore(settings.database_path), LocalArtifactStore(settings.artifacts_dir)
-    engine = LocalEngine(FAKE_BOLTZ_COMMAND, folder / "engine", accelerator="gpu")
+    engine = LocalEngine(standin_command(record=str(record)), folder / "engine", accelerator="gpu")
     worker = Worker(store, artifacts, engine, settings, timing=WorkerTiming(poll_s=0.05, idle_s=0.05))
     jobs = JobService(settings=settings, store=store, artifacts=artifacts, identity=LOCAL_USER)
     job = jobs.submit("drug_discovery", data, use_cache=False).job

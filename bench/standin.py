@@ -10,6 +10,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # The stand-in is run as a program (never imported), so bench/ depends on no test module.
 FAKE_BOLTZ_COMMAND = shlex.join([sys.executable, str(REPO / "tests" / "bin" / "fake_boltz.py")])
+
+
+def standin_command(**variables: str) -> str:
+    """The stand-in with its FAKE_BOLTZ_* settings in the command (Boltz gets only an allow-listed environment)."""
+    names = [f"FAKE_BOLTZ_{name.upper()}={value}" for name, value in variables.items()]
+    return shlex.join(["env", *names, *shlex.split(FAKE_BOLTZ_COMMAND)])
+
+
 FIXTURES = REPO.parent / "shared" / "fixtures" / "boltz2"
 CARAZOLOL_CASE = FIXTURES / "protein_ligand_affinity_b2ar_carazolol"
 CARAZOLOL = "CC(C)[NH2+]C[C@@H](O)COc1cccc2[nH]c3ccccc3c12"

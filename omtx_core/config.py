@@ -67,7 +67,13 @@ class Settings(BaseSettings):
         description="Seconds a worker's claim on a job lasts without a heartbeat before the job "
         "is handed to another worker.",
     )
-    max_attempts: int = Field(default=3, ge=1, le=10, description="Tries per job for transient engine errors.")
+    max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Tries per job: retries after transient engine errors, and claims after its worker stopped "
+        "(a job whose worker stopped this many times fails).",
+    )
     engine: Literal["auto", "local", "modal"] = Field(
         default="auto", description="Compute engine: modal when Modal is configured, else the local boltz command."
     )

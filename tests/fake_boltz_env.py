@@ -11,6 +11,16 @@ FAKE_BOLTZ = Path(__file__).resolve().parent / "bin" / "fake_boltz.py"
 FAKE_BOLTZ_COMMAND = shlex.join([sys.executable, str(FAKE_BOLTZ)])
 
 
+def fake_boltz(**variables: str) -> str:
+    """The stand-in `boltz` as a command that sets its FAKE_BOLTZ_* variables (e.g. `mode="hang"`).
+
+    The local engine hands Boltz only an allow-list of the environment, so the stand-in's settings travel in the
+    command itself, as a user would pass anything else Boltz needs (`env NAME=value boltz`).
+    """
+    names = [f"FAKE_BOLTZ_{name.upper()}={value}" for name, value in variables.items()]
+    return shlex.join(["env", *names, sys.executable, str(FAKE_BOLTZ)])
+
+
 def recorded(path: Path) -> tuple[list[list[str]], list[str]]:
     """(argv of every `boltz` call, sequence of every MSA server request) from FAKE_BOLTZ_RECORD."""
     entries = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []

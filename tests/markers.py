@@ -46,6 +46,12 @@ SLOW = frozenset(
         "tests/ui/test_job_page.py::test_edit_and_rerun_fills_the_task_form_with_the_same_input",  # 1.7
         "tests/ui/test_pages.py::test_example_plans_without_error",  # 1.7 for six tasks
         "tests/test_cli.py::test_inspect_table_and_not_boltz_output",  # 1.3: CLI processes
+        "tests/ui/test_markdown_injection.py::test_a_hostile_job_name_is_text_on_the_job_page",  # 1.5: every tab
+        "tests/jobs/test_worker_loop.py::test_a_locked_database_is_one_log_line_with_growing_pauses_until_it_is_back",
+        "tests/test_broken_store_cli.py::test_an_unreachable_supabase_is_one_line",  # 1.2: a CLI process
+        "tests/tasks/test_fuzz_inputs.py::test_fuzzed_task_inputs_10k",  # ~75 s: 10,200 generated inputs
+        "tests/test_cli_fuzz.py::test_fuzzed_cli_input_thorough",  # ~60 s: 5,400 command lines
+        "tests/test_compound_limits.py::test_a_library_over_the_cap_stops_reading_there",  # 2: 10,005 rows
     }
 )
 

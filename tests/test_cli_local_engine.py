@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.examples import ASPIRIN, CARAZOLOL, IBUPROFEN, LYSOZYME, VALID_INPUTS
-from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, recorded
+from tests.fake_boltz_env import fake_boltz, recorded
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,8 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMTX_", "MODAL_", "FAKE_BOLTZ"))}
-    env.update(OMTX_DATA_DIR=str(tmp_path / "data"), OMTX_ENGINE="local", OMTX_BOLTZ_COMMAND=FAKE_BOLTZ_COMMAND,
-               OMTX_BOLTZ_ACCELERATOR="gpu", OMTX_WORKER_POLL_S="0.05", FAKE_BOLTZ_RECORD=str(tmp_path / "calls.jsonl"),
+    record = str(tmp_path / "calls.jsonl")  # the stand-in's settings travel in its command: Boltz gets no others
+    env.update(OMTX_DATA_DIR=str(tmp_path / "data"), OMTX_ENGINE="local", OMTX_BOLTZ_COMMAND=fake_boltz(record=record),
+               OMTX_BOLTZ_ACCELERATOR="gpu", OMTX_WORKER_POLL_S="0.05", FAKE_BOLTZ_RECORD=record,
                HOME=str(tmp_path))  # fmt: skip
     worker = subprocess.Popen([sys.executable, "-m", "omtx_core", "worker"], cwd=REPO, env=env)
     yield env

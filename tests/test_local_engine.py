@@ -1,8 +1,16 @@
-"""The local engine with the stand-in `boltz`: flags, outputs, Boltz's silent failures, exit codes, hangs, cancel."""
+"""The local engine with the stand-in `boltz`: flags, outputs, Boltz's silent failures, exit codes, hangs, cancel.
+
+Boltz gets only the environment it needs, so the stand-in's FAKE_BOLTZ_* settings travel in the command itself
+(`env NAME=value python fake_boltz.py`), as a user would hand Boltz any other variable.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import sys
+import threading
 import time
 
 import pytest
@@ -15,22 +23,25 @@ from omtx_core.engines.local import CPU_WARNING, LocalEngine
 from omtx_core.jobs.worker import Worker, WorkerTiming
 from omtx_core.tasks import validate_task_input
 from tests.examples import VALID_INPUTS
-from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, recorded
+from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND, fake_boltz, recorded
 from tests.services import job_service
 
 FAST = WorkerTiming(poll_s=0.05, idle_s=0.05, retry_backoff_s=0.01, log_every_s=0)
 
 
 @pytest.fixture
-def record(tmp_path, monkeypatch):
-    path = tmp_path / "boltz-calls.jsonl"
-    monkeypatch.setenv("FAKE_BOLTZ_RECORD", str(path))
-    return path
+def record(tmp_path):
+    return tmp_path / "boltz-calls.jsonl"
+
+
+def local_engine(tmp_path, record, **variables: str) -> LocalEngine:
+    command = fake_boltz(record=str(record), **variables)
+    return LocalEngine(command, tmp_path / "engine", cache=str(tmp_path / "cache"), accelerator="gpu")
 
 
 @pytest.fixture
 def engine(tmp_path, record):
-    return LocalEngine(FAKE_BOLTZ_COMMAND, tmp_path / "engine", cache=str(tmp_path / "cache"), accelerator="gpu")
+    return local_engine(tmp_path, record)
 
 
 def batch_for(task: str, job_id: str = "job1") -> EngineBatch:
@@ -70,7 +81,7 @@ def test_unknown_flag_fails_like_boltz(engine):
 
 
 def test_cpu_runs_say_so_and_pass_the_accelerator(tmp_path, record):
-    engine = LocalEngine(FAKE_BOLTZ_COMMAND, tmp_path / "engine", accelerator="cpu")
+    engine = LocalEngine(fake_boltz(record=str(record)), tmp_path / "engine", accelerator="cpu")
     calls = engine.start(batch_for("protein_structure"))
     wait(engine, calls)
     (argv,), _ = recorded(record)
@@ -85,8 +96,8 @@ def test_missing_command_is_reported(tmp_path):
     assert "no-such-boltz-here" in reason and "OMTX_BOLTZ_COMMAND" in reason
 
 
-def test_cancel_kills_the_process_group(engine, monkeypatch):
-    monkeypatch.setenv("FAKE_BOLTZ_MODE", "hang")
+def test_cancel_kills_the_process_group_and_removes_its_folder(tmp_path, record):
+    engine = local_engine(tmp_path, record, mode="hang")
     calls = engine.start(batch_for("protein_structure"))
     state = engine._batches[calls[0]]
     time.sleep(0.3)
@@ -94,27 +105,83 @@ def test_cancel_kills_the_process_group(engine, monkeypatch):
     assert state.process.poll() is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(state.process.pid, 0)
+    assert not state.root.exists() and not (tmp_path / "engine" / "job1").exists()
 
 
-def test_cancel_after_a_restart_uses_the_pid_file(engine, tmp_path, monkeypatch):
-    monkeypatch.setenv("FAKE_BOLTZ_MODE", "hang")
+def test_cancel_after_a_restart_uses_the_pid_file(tmp_path, record):
+    engine = local_engine(tmp_path, record, mode="hang")
     calls = engine.start(batch_for("protein_structure"))
-    process = engine._batches[calls[0]].process
+    process, root = engine._batches[calls[0]].process, engine._batches[calls[0]].root
     time.sleep(0.3)
     fresh = LocalEngine(FAKE_BOLTZ_COMMAND, tmp_path / "engine", accelerator="gpu")  # a new worker process
     fresh.cancel(calls)
     assert process.wait(timeout=10) is not None
+    assert not root.exists()  # read the pid file, stopped the group, then removed the folder
+
+
+def test_cancel_removes_nothing_outside_its_own_work_folder(engine, tmp_path):
+    precious = tmp_path / "precious"
+    (precious / "out").mkdir(parents=True)
+    engine.cancel([f"local:{precious}"])  # a call id from a damaged or hostile job record
+    engine.cancel([f"local:{tmp_path / 'engine' / 'job1' / '..' / '..' / 'precious'}"])
+    assert (precious / "out").is_dir()
+
+
+def test_boltz_gets_only_the_environment_it_needs(tmp_path, monkeypatch):
+    secrets = {"OMTX_REDIS_URL": "redis://:hunter2@cache:6379/0", "AWS_SECRET_ACCESS_KEY": "aws-secret",
+               "GITHUB_TOKEN": "ghp-secret", "OMTX_SUPABASE_KEY": "jwt-secret", "MODAL_TOKEN_SECRET": "as-secret",
+               "DATABASE_URL": "postgres://u:pw@db/x"}  # fmt: skip
+    needed = {"BOLTZ_MSA_USERNAME": "me", "BOLTZ_MSA_PASSWORD": "msa-pw", "MSA_API_KEY_VALUE": "k",
+              "BOLTZ_CACHE": "/models", "CUDA_VISIBLE_DEVICES": "1", "HTTPS_PROXY": "http://proxy:3128",
+              "no_proxy": "localhost", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TMPDIR": str(tmp_path),
+              "HOME": str(tmp_path), "LD_LIBRARY_PATH": "/usr/local/cuda/lib64"}  # fmt: skip
+    for name, value in {**secrets, **needed}.items():
+        monkeypatch.setenv(name, value)
+    printenv = shlex.join([sys.executable, "-c", "import json, os; print(json.dumps(dict(os.environ)))"])
+    engine = LocalEngine(printenv, tmp_path / "engine", accelerator="gpu")
+    calls = engine.start(batch_for("protein_structure"))
+    wait(engine, calls)
+    seen = json.loads(engine.read_log(calls).splitlines()[-1])
+    assert not set(secrets) & set(seen), "secrets reached Boltz"
+    assert {name: seen.get(name) for name in needed} == needed and seen["PATH"] == os.environ["PATH"]
 
 
 @pytest.fixture
-def worker_parts(tmp_path, engine):
+def worker_parts(tmp_path, record):
     from omtx_core.config import Settings
     from omtx_core.store.local_artifacts import LocalArtifactStore
     from omtx_core.store.sqlite import SqliteJobStore
 
     settings = Settings(data_dir=tmp_path / "data", run_timeout_s=60, max_attempts=1)
     store, artifacts = SqliteJobStore(settings.database_path), LocalArtifactStore(settings.artifacts_dir)
-    return store, artifacts, Worker(store, artifacts, engine, settings, timing=FAST)
+    return store, artifacts, lambda **fake: Worker(store, artifacts, local_engine(tmp_path, record, **fake), settings,
+                                                   timing=FAST)  # fmt: skip
+
+
+def test_a_finished_job_leaves_no_engine_folder(worker_parts, tmp_path):
+    store, _, make_worker = worker_parts
+    job = job_service(store).submit("variant_comparison", VALID_INPUTS["variant_comparison"]).job
+    worker = make_worker()
+    done = worker.run_once()
+    assert done.id == job.id and done.status == JobStatus.COMPLETED and done.result["runs_completed"] == 4
+    assert not (tmp_path / "engine" / job.id).exists() and not worker.engine._batches
+
+
+def test_a_job_deleted_while_running_stops_boltz_and_leaves_no_engine_folder(worker_parts, tmp_path):
+    store, _, make_worker = worker_parts
+    service = job_service(store)
+    job = service.submit("protein_structure", VALID_INPUTS["protein_structure"]).job
+    worker = make_worker(mode="hang")
+    thread = threading.Thread(target=worker.run_once)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not store.get(job.id).engine_call_ids:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    (state,) = worker.engine._batches.values()
+    service.delete(job.id)
+    thread.join(timeout=30)
+    assert state.process.poll() is not None and not (tmp_path / "engine" / job.id).exists()
 
 
 @pytest.mark.parametrize(
@@ -124,31 +191,33 @@ def worker_parts(tmp_path, engine):
         ("exit1", "engine", "Boltz exited with status 1: RuntimeError: CUDA error"),
     ],
 )
-def test_boltz_failures_show_on_the_job(worker_parts, monkeypatch, mode, kind, words):
-    store, _, worker = worker_parts
+def test_boltz_failures_show_on_the_job(worker_parts, tmp_path, mode, kind, words):
+    store, _, make_worker = worker_parts
     job = job_service(store).submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).job
     run = (
         validate_task_input("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"], Settings())
         .plan.runs[0]
         .name
     )
-    monkeypatch.setenv("FAKE_BOLTZ_MODE", mode.format(run=run))
-    done = worker.run_once()
+    done = make_worker(mode=mode.format(run=run)).run_once()
     assert done.id == job.id and done.status == JobStatus.FAILED
     assert done.error.kind == kind and words in done.error.message
+    assert not (tmp_path / "engine" / job.id).exists()
 
 
-def test_a_hanging_boltz_is_stopped_at_the_time_limit(worker_parts, monkeypatch):
-    store, artifacts, _ = worker_parts
-    monkeypatch.setenv("FAKE_BOLTZ_MODE", "hang")
-    engine = worker_parts[2].engine
+def test_a_hanging_boltz_is_stopped_at_the_time_limit(worker_parts, tmp_path):
+    store, artifacts, make_worker = worker_parts
+    hanging = make_worker(mode="hang")
+    engine = hanging.engine
     ticks = iter(range(10**6))
     from datetime import UTC, datetime, timedelta
 
     start = datetime.now(UTC)
-    worker = Worker(store, artifacts, engine, worker_parts[2].settings.model_copy(update={"lease_s": 10**6}),
+    worker = Worker(store, artifacts, engine, hanging.settings.model_copy(update={"lease_s": 10**6}),
                     timing=FAST, clock=lambda: start + timedelta(seconds=30 * next(ticks)))  # fmt: skip
-    job_service(store).submit("protein_structure", VALID_INPUTS["protein_structure"])
+    job = job_service(store).submit("protein_structure", VALID_INPUTS["protein_structure"]).job
     done = worker.run_once()
     assert done.status == JobStatus.FAILED and done.error.kind == "timeout"
     assert not engine._batches  # cancelled: the process group was stopped and the batch forgotten
+    assert "[omtx] $ env" in worker.artifacts.get(f"logs/{job.id}/engine.log").decode()  # kept before the folder went
+    assert not (tmp_path / "engine" / job.id).exists()

@@ -90,5 +90,7 @@ class Engine(Protocol):
         ...
 
     def cancel(self, call_ids: list[str]) -> None:
-        """Stop the runs (idempotent; unknown or finished calls are ignored)."""
+        """Stop the runs and free what they hold on this side, such as the local engine's work folder (idempotent;
+        unknown or finished calls are ignored). The worker also calls it once a batch's outputs are copied and its
+        log read, so nothing may be read from the calls afterwards."""
         ...

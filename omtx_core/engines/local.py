@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +22,29 @@ CPU_WARNING = (
     "No GPU found: Boltz runs on the CPU, which is very slow (about an hour for ~900 tokens). "
     "Install Boltz on a machine with an NVIDIA GPU, or use the Modal engine."
 )
-_SECRET_ENV = ("OMTX_SUPABASE_KEY", "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET")
+# What Boltz may see of our environment, and nothing else (never the store keys, Redis URL or cloud credentials):
+# where programs and libraries are, locale and temporary files, the GPU, network proxies and certificates, and the
+# variables Boltz itself reads (BOLTZ_CACHE, BOLTZ_MSA_USERNAME/PASSWORD, MSA_API_KEY_VALUE; BOLTZ.md §2). Anything
+# else Boltz should get goes into the command: OMTX_BOLTZ_COMMAND="env NAME=value boltz".
+_ENV_NAMES = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP", "TERM",
+     "LD_LIBRARY_PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "MSA_API_KEY_VALUE", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+     "CURL_CA_BUNDLE", "XDG_CACHE_HOME"}
+)  # fmt: skip
+_ENV_PREFIXES = ("LC_", "BOLTZ_", "CUDA_", "NVIDIA_", "CUEQ_", "PYTORCH_", "TORCH_", "TRITON_", "NCCL_", "PYTHON")
 _KILL_GRACE_S = 5.0
+
+
+def boltz_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables of `environ` that Boltz needs."""
+    return {name: value for name, value in environ.items() if _needed(name)}
+
+
+def _needed(name: str) -> bool:
+    if name.endswith("_proxy"):  # programs read http_proxy & co. in lower case too
+        name = name.upper()
+    return name in _ENV_NAMES or name.startswith(_ENV_PREFIXES)
 
 
 def has_gpu() -> bool:
@@ -98,7 +121,7 @@ class LocalEngine:
         inputs = stage_inputs(((r.name, r.yaml_text, r.msas) for r in group), state.root / f"group{state.next_group}")
         extra = list(group[0].cli_args) + (["--accelerator", "cpu"] if self.on_cpu else [])
         command = boltz_command(self.command, inputs, state.out_dir, self.cache, extra)
-        env = {k: v for k, v in os.environ.items() if k not in _SECRET_ENV}
+        env = boltz_environment(os.environ)
         with state.log_path.open("ab") as log:
             log.write(f"[omtx] $ {shlex.join(command)}\n".encode())
             log.flush()
@@ -145,12 +168,23 @@ class LocalEngine:
         return copies
 
     def cancel(self, call_ids: list[str]) -> None:
+        """Stop the batch's process group, then remove its work folder (the worker has copied what it keeps)."""
         root = _root(call_ids)
         state = self._batches.pop(call_ids[0], None) if call_ids else None
         if state is not None:
             state.next_group = len(state.groups)
-        if root is not None:
-            _kill_group(root, state.process if state else None)
+        if root is None:
+            return
+        _kill_group(root, state.process if state else None)  # reads the pid file, so only then remove it
+        if not self._owns(root):  # a damaged or forged call id: remove no folder it names
+            return
+        shutil.rmtree(root, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the job's folder, once its last attempt is gone
+            root.parent.rmdir()
+
+    def _owns(self, root: Path) -> bool:
+        """True for `<work dir>/<job id>/<attempt>` exactly, as `start` makes them."""
+        return root.parent.parent.resolve() == self.work_dir.resolve() and ".." not in root.parts
 
 
 def _copy_runs(results: Path, target: Path, runs: list[str]) -> None:

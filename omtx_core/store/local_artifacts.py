@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from omtx_core.domain.layout import BUCKETS, check_artifact_key
-from omtx_core.errors import ArtifactNotFound
+from omtx_core.errors import ArtifactNotFound, StoreUnavailable
 
 # `~` never appears in a valid key, so a file with it in its name is an unfinished write, never an artifact.
 _TEMP_PREFIX = ".tmp~"
@@ -33,14 +34,29 @@ class LocalArtifactStore:
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         path = self._path(key)
-        for attempt in range(_PUT_ATTEMPTS):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                _write_atomic(path, data)
-                return
-            except FileNotFoundError:  # a concurrent delete_prefix removed the empty folder: make it again
-                if attempt == _PUT_ATTEMPTS - 1:
-                    raise
+        try:
+            for attempt in range(_PUT_ATTEMPTS):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    _write_atomic(path, data)
+                    return
+                except FileNotFoundError:  # a concurrent delete_prefix removed the empty folder: make it again
+                    if attempt == _PUT_ATTEMPTS - 1:
+                        raise
+        except OSError as exc:
+            raise self._write_error(key, exc) from exc
+
+    def _write_error(self, key: str, exc: OSError) -> StoreUnavailable:
+        """A failed write in plain words: which folder, and what to do (a full disk is the usual cause)."""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StoreUnavailable(
+                f"The disk holding the job files is full ({self.root}); {key} could not be saved.",
+                f"Free up space in {self.root}, or set OMTX_DATA_DIR to a folder on a larger disk; then try again.",
+            )
+        return StoreUnavailable(
+            f"The job file {key} could not be saved under {self.root} ({exc.strerror or exc}).",
+            f"Check that {self.root} is writable by OMTX-Hub and sits on a working disk.",
+        )
 
     def get(self, key: str) -> bytes:
         path = self._path(key)

@@ -108,6 +108,34 @@ def row_to_job(row: sqlite3.Row) -> Job:
     return Job.model_validate(data)
 
 
+def database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreUnavailable:
+    """What went wrong with the database file, and what to do about it, in plain words (never sqlite3's alone)."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary result code of an extended one
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return StoreUnavailable(
+            f"The job database {path} is damaged ({exc}).",
+            f"Move it aside (rename it, e.g. to {path.name}.damaged) and start OMTX-Hub again: it creates a new, "
+            "empty database. Keep the old file to recover its jobs with `sqlite3 <file> .recover`.",
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return StoreUnavailable(
+            f"The disk holding the job database is full ({path.parent}).",
+            f"Free up space in {path.parent}, or set OMTX_DATA_DIR to a folder on a larger disk; then try again.",
+        )
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreUnavailable(
+            f"The job database {path} is busy ({exc}): another program held it for more than {BUSY_TIMEOUT_S:g} s.",
+            "Try again in a moment; if it stays busy, close other programs that use the file.",
+        )
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR):
+        return StoreUnavailable(
+            f"The job database {path} cannot be opened or written ({exc}).",
+            f"Check that {path.parent} exists, is writable by OMTX-Hub and sits on a working disk.",
+        )
+    return StoreUnavailable(f"The job database {path} could not do this ({exc}).",
+                            "Try again; if it keeps happening, report this message.")  # fmt: skip
+
+
 def _like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with `%`, `_` and `\\` taken literally."""
     escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -131,7 +159,11 @@ class SqliteJobStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"The folder for the job database ({self.path.parent}) cannot be made ({exc}).",
+                                   "Check the path and its permissions, or set OMTX_DATA_DIR.") from exc  # fmt: skip
         self._local = threading.local()
         self._open: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._migrate()
@@ -161,11 +193,10 @@ class SqliteJobStore:
     def _unavailable_on_error(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full, unreadable file
-            raise StoreUnavailable(
-                f"The job database {self.path} cannot be used right now ({exc}).",
-                "Try again in a moment; check the disk and that no other program holds the file.",
-            ) from exc
+        except sqlite3.DatabaseError as exc:  # locked past busy_timeout, disk full, a damaged or unreadable file
+            if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):  # our bugs, not the file's
+                raise
+            raise database_error(self.path, exc) from exc
 
     @contextmanager
     def _transaction(self, mode: str) -> Iterator[sqlite3.Connection]:

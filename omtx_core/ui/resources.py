@@ -16,6 +16,8 @@ from omtx_core.engines.factory import make_engine
 from omtx_core.jobs.service import JobService
 from omtx_core.jobs.worker import Worker
 from omtx_core.store.factory import open_stores
+from omtx_core.ui.errors import show_error
+from omtx_core.ui.text import plain
 
 
 @dataclass
@@ -72,24 +74,56 @@ def jobs() -> JobService:
 
 
 def sidebar_status() -> None:
-    """Store, engine and queue in plain words, and a banner while the shared store is unreachable."""
+    """Store, engine and queue in plain words, and a banner while the shared store is unreachable.
+
+    Without a runtime (a bad setting, a damaged job database) no page can work: say why once and stop there.
+    """
     try:
         rt = runtime()
     except Exception as exc:  # a bad setting must still leave a readable page
-        from omtx_core.ui.errors import show_error
-
         show_error(exc)
-        return
+        st.stop()
     if rt.degraded:
         st.warning(
             "The shared job store is unreachable. New jobs are kept on this server and sent to it as soon as it "
             "is back; until then the job list shows only those."
         )
+    _parked_notice(rt)
     engine = rt.engine_problem
     st.sidebar.caption(
         f"**Job store:** {rt.store_name}  \n**Engine:** {rt.engine.name if not engine else 'not available'}  \n"
-        f"**Queued jobs:** {rt.jobs.queue_length():,}"
+        f"**Queued jobs:** {_queue_length(rt)}"
     )
     if engine:
         st.sidebar.caption(engine)
     st.sidebar.caption(f"Largest run accepted: {rt.settings.max_tokens:,} tokens (OMTX_MAX_TOKENS).")
+
+
+def _queue_length(rt: Runtime) -> str:
+    """The number of queued jobs, or "unknown" with the reason shown once when the store cannot say."""
+    try:
+        return f"{rt.jobs.queue_length():,}"
+    except Exception as exc:  # an unreachable or damaged store: the page itself may still work (forms, plans)
+        show_error(exc)
+        return "unknown"
+
+
+def _parked_notice(rt: Runtime, shown: int = 5) -> None:
+    """Jobs the shared store refused for good while replaying the outbox: kept on this server only, and why."""
+    parked = getattr(rt.jobs.store, "parked", None)  # only the fallback store has an outbox
+    entries = [entry for entry in (parked() if parked else []) if entry.job_id]
+    if not entries:
+        return
+    lines = [f"- {plain(_job_label(rt, entry.job_id))}: {plain(entry.reason)}" for entry in entries[:shown]]
+    more = [f"- and {len(entries) - shown:,} more"] if len(entries) > shown else []
+    st.warning(
+        f"{len(entries):,} job(s) could not be copied to the shared job store and are kept on this server only. "
+        "Delete such a job, or submit it again corrected, to clear this.\n\n" + "\n".join(lines + more)
+    )
+
+
+def _job_label(rt: Runtime, job_id: str) -> str:
+    try:
+        return rt.jobs.get(job_id).job_name
+    except Exception:  # deleted meanwhile, or not the caller's: the id still says which one
+        return f"job {job_id}"

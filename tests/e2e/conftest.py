@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_boltz_env import FAKE_BOLTZ_COMMAND
+from tests.fake_boltz_env import fake_boltz
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -62,8 +62,8 @@ def _wait_healthy(process: subprocess.Popen, app: App) -> None:
 
 def _app_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMTX_", "MODAL_", "FAKE_BOLTZ", "STREAMLIT_"))}
-    env.update(OMTX_DATA_DIR=str(tmp / "data"), OMTX_ENGINE="local", OMTX_BOLTZ_COMMAND=FAKE_BOLTZ_COMMAND,
-               OMTX_BOLTZ_ACCELERATOR="gpu", OMTX_WORKER_POLL_S="0.2", FAKE_BOLTZ_DELAY_S="1", HOME=str(tmp),
+    env.update(OMTX_DATA_DIR=str(tmp / "data"), OMTX_ENGINE="local", OMTX_BOLTZ_COMMAND=fake_boltz(delay_s="1"),
+               OMTX_BOLTZ_ACCELERATOR="gpu", OMTX_WORKER_POLL_S="0.2", HOME=str(tmp),
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")  # fmt: skip
     return env
 
