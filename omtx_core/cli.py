@@ -1,4 +1,4 @@
-"""`python -m omtx_core`: validate and plan task inputs, inspect Boltz output; exit 2 on bad input."""
+"""`python -m omtx_core`: validate and plan task inputs, inspect and import Boltz output; exit 2 on bad input."""
 
 from __future__ import annotations
 
@@ -93,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     inspect.set_defaults(handler=_inspect)
 
     from omtx_core.cli_jobs import add_job_commands
+    from omtx_core.cli_results import add_import_command
 
+    add_import_command(commands)
     add_job_commands(commands, task_help, lambda name: _read_json(Path(name)))
     return parser
 
@@ -170,7 +172,7 @@ def _describe(prediction: RunSummary) -> str:
     for model in prediction.models:
         lines.append(
             f"  model {model.rank}: confidence {model.confidence_score:.3f}, pTM {_number(model.ptm)}, "
-            f"ipTM {_number(model.iptm)}, mean pLDDT {_number(model.plddt_mean)}"
+            f"ipTM {_number(model.iptm)}, mean pLDDT {_plddt(model.plddt_mean)}"
         )
     affinity = prediction.affinity
     if affinity:
@@ -183,3 +185,8 @@ def _describe(prediction: RunSummary) -> str:
 
 def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+def _plddt(fraction: float | None) -> str:
+    """pLDDT as people read it (0–100, as in the structure's B-factors); Boltz's JSON and arrays hold 0–1."""
+    return "—" if fraction is None else f"{fraction * 100:.1f} (0–100)"

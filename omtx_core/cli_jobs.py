@@ -1,4 +1,7 @@
-"""`python -m omtx_core submit | jobs ... | worker`: the job commands, over the store and engine from settings."""
+"""`python -m omtx_core submit | jobs ... | worker`: the job commands, over the store and engine from settings.
+
+`import` and `jobs result` live in cli_results.py.
+"""
 
 from __future__ import annotations
 
@@ -119,9 +122,9 @@ def add_job_commands(commands: argparse._SubParsersAction, task_help: str, read_
     submit.add_argument("--timeout", type=_seconds, default=None, help="give up waiting after this many seconds")
     submit.set_defaults(handler=lambda args: _submit(args, read_json))
 
-    jobs = commands.add_parser("jobs", help="list, show, cancel, re-run or delete jobs").add_subparsers(
-        dest="jobs_command", required=True
-    )
+    jobs = commands.add_parser(
+        "jobs", help="list, show, read the results of, cancel, re-run or delete jobs"
+    ).add_subparsers(dest="jobs_command", required=True)
     listing = jobs.add_parser("list", help="jobs, newest first")
     listing.add_argument("--status", choices=[s.value for s in JobStatus])
     listing.add_argument("--task", help=task_help)
@@ -134,6 +137,9 @@ def add_job_commands(commands: argparse._SubParsersAction, task_help: str, read_
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_show)
+    from omtx_core.cli_results import add_result_command  # here: that module reads `shown` from this one
+
+    add_result_command(jobs)
     for name, handler, text in (("cancel", _cancel, "cancel a pending or running job"),
                                 ("rerun", _rerun, "submit a job's input again"),
                                 ("delete", _delete, "delete a job and its files")):  # fmt: skip
@@ -242,7 +248,10 @@ def _describe(job: Job) -> str:
         lines.append(f"error: {job.error.message}" + (f" ({job.error.details})" if job.error.details else ""))
     summary = JobSummary.read(job.result)
     for run, numbers in summary.runs.items() if summary else ():
-        values = ", ".join(f"{k} {v:.3f}" for k, v in numbers.model_dump().items() if v is not None)
+        values = numbers.model_dump()
+        if values["complex_plddt"] is not None:  # people read pLDDT on 0–100; Boltz's JSON holds 0–1
+            values["complex_pLDDT_0_100"] = values.pop("complex_plddt") * 100
+        values = ", ".join(f"{k} {v:.3f}" for k, v in values.items() if v is not None)
         lines.append(f"{run}: {values}")
     for run, failure in summary.failed_runs.items() if summary else ():
         lines.append(f"{run}: failed: {failure.message}")

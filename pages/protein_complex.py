@@ -22,7 +22,10 @@ EXAMPLE = [  # human insulin: the A and B chains, each its own Boltz chain
     {"id": "B", "type": "protein", "molecule": "FVNQHLCGSHLVEALYLVCGERGFFYTPKT", "copies": 1},
 ]
 COLUMNS = {
-    "id": st.column_config.TextColumn("Chain ID", help="Optional; A, B, C… are assigned. Copies: A,B"),
+    "id": st.column_config.TextColumn(
+        "Chain ID",
+        help="Optional; A, B, C… are assigned. Copies: A,B — or one id, and its copies take the next free ids",
+    ),
     "type": st.column_config.SelectboxColumn("Type", options=list(TYPES), required=True, default="protein"),
     "molecule": st.column_config.TextColumn("Sequence, SMILES or CCD code", width="large"),
     "copies": st.column_config.NumberColumn("Copies", min_value=1, max_value=20, step=1, default=1),

@@ -52,6 +52,10 @@ SLOW = frozenset(
         "tests/tasks/test_fuzz_inputs.py::test_fuzzed_task_inputs_10k",  # ~75 s: 10,200 generated inputs
         "tests/test_cli_fuzz.py::test_fuzzed_cli_input_thorough",  # ~60 s: 5,400 command lines
         "tests/test_compound_limits.py::test_a_library_over_the_cap_stops_reading_there",  # 2: 10,005 rows
+        "tests/analysis/test_contact_chemistry.py::test_a_ligand_given_as_ccd_code_has_its_chemistry",  # 4: CCD load
+        "tests/ui/test_screen_results.py::test_the_compounds_tab_headlines_hits_and_says_when_there_is_none",  # 1.0
+        "tests/tasks/test_analysis_chains.py::test_binding_site_contacts_and_ligand_pocket_on_the_chains_the_output_names",
+        "tests/ui/test_imported_job_page.py::test_an_imported_fixture_shows_every_tab_a_run_of_its_task_shows",  # 2.1
     }
 )
 

@@ -117,3 +117,14 @@ def test_inspect_table_and_not_boltz_output(fixtures_dir, tmp_path):
     assert "pIC50 10.07" in result.stdout
     result = cli("inspect", str(tmp_path), "--json")
     assert result.returncode == 2 and "not Boltz output" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_inspect_table_shows_plddt_on_the_0_100_scale(fixtures_dir, capsys):
+    from omtx_core import cli as command
+
+    assert command.main(["inspect", str(fixtures_dir / "protein_ligand_affinity_b2ar_carazolol")]) == 0
+    out = capsys.readouterr().out
+    assert "mean pLDDT 78.9 (0–100)" in out and "pLDDT 0.789" not in out  # the npz holds 0.7887
+    assert command.main(["inspect", str(fixtures_dir / "BOLTZ1_multichain_pmhc_4chain")]) == 0
+    pmhc = capsys.readouterr().out
+    assert "model 0:" in pmhc and "mean pLDDT 95.4 (0–100)" in pmhc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import gemmi
 import numpy as np
@@ -19,6 +20,43 @@ _TOKEN_HINT = (
     "Boltz gives one token per residue of a polymer and one per heavy atom of a ligand; modified "
     "residues are split into atoms, so their chains cannot be mapped onto the PAE matrix."
 )
+
+
+class Placement(NamedTuple):
+    """How well one chain of an interface is placed relative to the other: both numbers read the same way.
+
+    `iptm` (0–1, higher is better) and `mean_pae_A` (Å, lower is better; None without a PAE file) score the
+    `placed` chain's tokens when the complex is aligned on the `reference` chain's tokens.
+    """
+
+    placed: str
+    reference: str
+    iptm: float | None
+    mean_pae_A: float | None
+
+
+def placements(interface: Interface) -> list[Placement]:
+    """Both directions of an interface: the second chain relative to the first, then the first relative to the second.
+
+    Stored interfaces (every version) keep each number in the row → column order of the matrix it comes from, and
+    the two matrices put the aligned chain on opposite sides:
+    - `iptm["X→Y"]` is Boltz's `pair_chains_iptm[X][Y]`, which scores chain X's tokens in chain Y's frames
+      (`compute_ptms`: mean over X's tokens, best over Y's frames): X placed relative to Y. So a ligand L placed
+      relative to protein A is `iptm["L→A"]` (carazolol: 0.989, which is also the run's `ligand_iptm`, the better
+      of the two directions of its only protein–ligand pair).
+    - `mean_pae_A["X→Y"]` is the mean of the PAE block of rows X and columns Y, where PAE[i, j] is the error of
+      token j when aligned on token i: Y placed relative to X.
+    """
+    first, second = interface.chains
+    return [
+        _placement(interface, placed=second, reference=first),
+        _placement(interface, placed=first, reference=second),
+    ]
+
+
+def _placement(interface: Interface, *, placed: str, reference: str) -> Placement:
+    pae = interface.mean_pae_A or {}
+    return Placement(placed, reference, interface.iptm.get(f"{placed}→{reference}"), pae.get(f"{reference}→{placed}"))
 
 
 def token_ranges(chains: Sequence[ChainInfo], n_tokens: int | None = None) -> dict[str, tuple[int, int]]:
@@ -51,7 +89,8 @@ def chain_pair_interfaces(
 
     Each entry: chains, residues (labels per chain), residue_counts, contacts (inter-chain
     heavy-atom pairs), iptm (both directions, from pair_chains_iptm) and mean_pae_A (both
-    directions; None without a PAE file).
+    directions; None without a PAE file). The two are keyed in the order of their source matrices,
+    which align on opposite sides: read them through `placements`.
     """
     model = prediction.models[model_rank]
     order = [chain.id for chain in prediction.chains]
@@ -114,6 +153,7 @@ def _entry(
 
 
 def _iptm(model: ModelResult, row: str, column: str) -> float | None:
+    """Boltz's pair_chains_iptm[row][column]: chain `row` placed relative to chain `column`."""
     value = model.pair_chains_iptm.get(row, {}).get(column)
     return None if value is None else round(float(value), 3)
 

@@ -19,8 +19,21 @@ class _Record(BaseModel):
 # --- protein–ligand contacts ------------------------------------------------------------------------------
 
 
+class ContactPair(_Record):
+    """One atom pair behind a contact kind: the residue's atom and the ligand's (names as in the structure file)."""
+
+    kind: str  # hydrogen_bond, possible_hydrogen_bond, salt_bridge or clash
+    residue_atom: str
+    ligand_atom: str
+    distance_A: float
+
+
 class Contact(_Record):
-    """A residue with a heavy atom within the cutoff of the ligand; kinds in the order of contacts.KINDS."""
+    """A residue with a heavy atom within the cutoff of the ligand; kinds in the order of contacts.KINDS.
+
+    `pairs` names the atom pairs behind its H-bonds, salt bridges and clashes (empty in documents written before
+    they were stored, whose kinds predate donor/acceptor roles and clashes: see contacts.py).
+    """
 
     residue: str
     chain: str
@@ -28,6 +41,7 @@ class Contact(_Record):
     name: str
     distance_A: float
     kinds: list[str]
+    pairs: list[ContactPair] = []
 
 
 class PocketResidueCheck(_Record):
@@ -72,7 +86,12 @@ class Pocket(_Record):
 
 
 class Interface(_Record):
-    """Two chains in contact: residues per chain, heavy-atom contacts, ipTM and mean PAE both ways ("A→B")."""
+    """Two chains in contact: residues per chain, heavy-atom contacts, and ipTM and mean PAE keyed "X→Y".
+
+    Each number is stored as read from its matrix: `iptm["X→Y"]` is Boltz's `pair_chains_iptm[X][Y]` (X placed
+    relative to Y), `mean_pae_A["X→Y"]` the PAE block with rows X and columns Y (Y placed relative to X). Read
+    both through `omtx_core.analysis.interfaces.placements`, which pairs them the same way round.
+    """
 
     chains: list[str]
     residues: dict[str, list[str]]
@@ -99,13 +118,19 @@ class SiteDeviation(_Record):
 
 
 class SampleNoise(_Record):
-    """The spread between diffusion samples of the wild type and of the variant."""
+    """The spread between diffusion samples of the wild type and of the variant's samples other than its best.
+
+    `samples` counts each prediction's samples; `sample_pairs` the pairs the spread was taken over. The variant's
+    best model is the model compared, so it is left out of its own noise band (`compared_model_excluded`; False in
+    documents written before, whose band included it).
+    """
 
     samples: dict[str, int]
     sample_pairs: int
     rmsd_mean_A: float
     rmsd_max_A: float
     per_residue_spread_A: list[float | None]
+    compared_model_excluded: bool = False
 
 
 class StructureComparison(_Record):
@@ -164,7 +189,13 @@ CompoundStatus = Literal["done", "failed", "pending"]
 
 
 class CompoundRow(_Record):
-    """One compound of a screen: RDKit descriptors always, prediction values once it is done (else None)."""
+    """One compound of a screen: RDKit descriptors always, prediction values once it is done (else None).
+
+    Descriptors describe the neutral parent (`parent_smiles` when it differs from the charged `smiles` as given;
+    rows stored before it was added describe the form as given). The `*_as_given` fields hold the charged form's
+    values, only where the parent differs. `hbd`/`hba` are RDKit's donor/acceptor atom patterns; the rule of five
+    (`lipinski_violations`) uses Lipinski's own counts, `lipinski_hbd` (NH + OH) and `lipinski_hba` (N + O).
+    """
 
     name: str
     smiles: str
@@ -172,13 +203,20 @@ class CompoundRow(_Record):
     failure: str | None = None
     mw: float | None = None
     clogp: float | None = None
-    hbd: int | None = None
-    hba: int | None = None
+    hbd: int | None = None  # rdkit.Chem.Lipinski.NumHDonors: donor atoms
+    hba: int | None = None  # rdkit.Chem.Lipinski.NumHAcceptors: acceptor atoms
     tpsa: float | None = None
     rotatable_bonds: int | None = None
     qed: float | None = None
     lipinski_violations: int | None = None
     heavy_atoms: int | None = None
+    lipinski_hbd: int | None = None  # hydrogens on N and O (NH + OH), Lipinski's donor count
+    lipinski_hba: int | None = None  # N and O atoms, Lipinski's acceptor count
+    parent_smiles: str | None = None
+    charge_as_given: int | None = None
+    mw_as_given: float | None = None
+    clogp_as_given: float | None = None
+    tpsa_as_given: float | None = None
     binder_probability: float | None = None
     pic50: float | None = None
     ic50_nm: float | None = None
@@ -190,12 +228,17 @@ class CompoundRow(_Record):
     confidence_score: float | None = None
     pocket_plddt: float | None = None  # 0–100
     ligand_efficiency: float | None = None
+    pose_warning: str | None = None  # the pose inverts stereo the SMILES specifies, or could not be matched to it
     run: str | None = None
     rank: int | None = None  # 1-based, once ranked
 
 
 class ScreenSummary(_Record):
-    """Counts, hits at `threshold` binder probability, and the best compound by pIC50."""
+    """Counts, hits at `threshold` binder probability, the best hit by pIC50, and the most probable compound.
+
+    `best_compound`/`best_pic50` are among hits only (None without a hit: affinity is compared among binders);
+    summaries stored before `most_probable_compound` was added took them among all scored compounds.
+    """
 
     n_compounds: int
     n_done: int
@@ -207,3 +250,5 @@ class ScreenSummary(_Record):
     median_pic50: float | None
     best_compound: str | None
     threshold: float
+    most_probable_compound: str | None = None
+    most_probable_probability: float | None = None

@@ -19,7 +19,11 @@ class PoseError(ValueError):
 
 
 def poses_to_sdf(items: Sequence[PoseItem]) -> tuple[str, list[str]]:
-    """One SDF record per matched pose; problems name each skipped pose and each changed stereocentre."""
+    """One SDF record per compound, and the problems: each skipped pose and each stereo the pose contradicts.
+
+    The problems travel in the file too: a matched pose carries its warning as the `pose_warning` property; a
+    skipped compound stays as a record without atoms, its name, SMILES and properties, and why in `pose_skipped`.
+    """
     from rdkit import Chem
 
     buffer = io.StringIO()
@@ -27,17 +31,24 @@ def poses_to_sdf(items: Sequence[PoseItem]) -> tuple[str, list[str]]:
     with Chem.SDWriter(buffer) as writer:
         for item in items:
             name, smiles, structure_path, chain = item[:4]
-            props = item[4] if len(item) > 4 else None
+            props = dict(item[4] or {}) if len(item) > 4 else {}
             try:
                 mol, warning = pose_molecule(smiles, structure_path, chain)
             except PoseError as exc:
-                problems.append(f"{name}: pose skipped, {exc}")
-                continue
+                problems.append(f"{name}: {skipped_note(exc)}")
+                mol, warning = Chem.Mol(), None
+                props["pose_skipped"] = str(exc)
             if warning:
                 problems.append(f"{name}: {warning}")
+                props["pose_warning"] = warning
             _set_props(mol, name, smiles, props)
             writer.write(mol)
     return buffer.getvalue(), problems
+
+
+def skipped_note(exc: PoseError) -> str:
+    """How a compound's skipped pose is named wherever it is listed (row, page, SDF problems)."""
+    return f"pose skipped, {exc}"
 
 
 def pose_molecule(smiles: str, structure_path: StructureSource, chain: str) -> tuple[Any, str | None]:
@@ -112,29 +123,81 @@ def ligand_atoms(structure_path: StructureSource, chain: str) -> list[tuple[int,
 
 
 def _stereo_warning(template: Any, mol: Any) -> str | None:
-    """Name stereocentres whose CIP label in the pose differs from the one the SMILES specifies."""
+    """Name each stereocentre or double bond the SMILES specifies that the pose has the other way; None if none.
+
+    Only stereo the SMILES specifies is compared: a pose always has some configuration, and an unspecified
+    centre (a racemate, or stereo left open) cannot be contradicted.
+    """
     from rdkit import Chem
     from rdkit.Chem import rdCIPLabeler
 
-    if Chem.MolToSmiles(template) == Chem.MolToSmiles(mol):
-        return None
     match = mol.GetSubstructMatch(template, useChirality=False)
-    rdCIPLabeler.AssignCIPLabels(template)
-    rdCIPLabeler.AssignCIPLabels(mol)
-    changed = [
-        f"atom {t_index + 1} ({template.GetAtomWithIdx(t_index).GetSymbol()}): "
-        f"{_cip(template, t_index)} in the SMILES, {_cip(mol, m_index)} in the pose"
-        for t_index, m_index in enumerate(match)
-        if _cip(template, t_index) != "unspecified" and _cip(template, t_index) != _cip(mol, m_index)
-    ]
-    if not changed:
-        return "the pose's stereochemistry (a double bond or centre) differs from the input SMILES."
+    if len(match) != template.GetNumAtoms():  # cannot happen for a pose built from this template
+        return None
+    if Chem.MolToSmiles(template) == Chem.MolToSmiles(_specified_only(mol, template, match)):
+        return None
+    try:
+        rdCIPLabeler.AssignCIPLabels(template)
+        rdCIPLabeler.AssignCIPLabels(mol)
+        changed = [*_changed_centres(template, mol, match), *_changed_bonds(template, mol, match)]
+    except (ValueError, RuntimeError):  # the labeller gives up on some large symmetric molecules
+        changed = []
+    if not changed:  # a difference the CIP labeller gives no label to
+        return (
+            "the pose's stereochemistry differs from the input SMILES at a centre or double bond the SMILES specifies."
+        )
     return "the predicted pose inverts the stereochemistry of the input SMILES at " + "; ".join(changed) + "."
 
 
-def _cip(mol: Any, index: int) -> str:
-    atom = mol.GetAtomWithIdx(index)
-    return atom.GetProp("_CIPCode") if atom.HasProp("_CIPCode") else "unspecified"
+_SPECIFIED_BONDS = ("STEREOE", "STEREOZ", "STEREOCIS", "STEREOTRANS")  # STEREOANY (wavy) says "unknown"
+
+
+def _specified_only(mol: Any, template: Any, match: tuple[int, ...]) -> Any:
+    """A copy of the pose keeping only the stereo the template specifies, for comparing canonical SMILES."""
+    from rdkit import Chem
+
+    centres = {match[a.GetIdx()] for a in template.GetAtoms() if a.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED}
+    bonds = {
+        frozenset((match[b.GetBeginAtomIdx()], match[b.GetEndAtomIdx()]))
+        for b in template.GetBonds()
+        if str(b.GetStereo()) in _SPECIFIED_BONDS
+    }
+    masked = Chem.Mol(mol)
+    for atom in masked.GetAtoms():
+        if atom.GetIdx() not in centres:
+            atom.SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    for bond in masked.GetBonds():
+        if frozenset((bond.GetBeginAtomIdx(), bond.GetEndAtomIdx())) not in bonds:
+            bond.SetStereo(Chem.BondStereo.STEREONONE)
+            bond.SetBondDir(Chem.BondDir.NONE)
+    return masked
+
+
+def _changed_centres(template: Any, mol: Any, match: tuple[int, ...]) -> list[str]:
+    return [
+        f"atom {t_index + 1} ({template.GetAtomWithIdx(t_index).GetSymbol()}): "
+        f"{_cip(template.GetAtomWithIdx(t_index))} in the SMILES, {_cip(mol.GetAtomWithIdx(m_index))} in the pose"
+        for t_index, m_index in enumerate(match)
+        if _cip(template.GetAtomWithIdx(t_index)) != "unspecified"
+        and _cip(template.GetAtomWithIdx(t_index)) != _cip(mol.GetAtomWithIdx(m_index))
+    ]
+
+
+def _changed_bonds(template: Any, mol: Any, match: tuple[int, ...]) -> list[str]:
+    changed = []
+    for bond in template.GetBonds():
+        begin, end = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
+        posed = mol.GetBondBetweenAtoms(match[begin], match[end])
+        want, got = _cip(bond), _cip(posed)
+        if want != "unspecified" and want != got:
+            symbols = f"{bond.GetBeginAtom().GetSymbol()}={bond.GetEndAtom().GetSymbol()}"
+            changed.append(f"bond {begin + 1}–{end + 1} ({symbols}): {want} in the SMILES, {got} in the pose")
+    return changed
+
+
+def _cip(item: Any) -> str:
+    """The CIP label of an atom (R/S) or double bond (E/Z)."""
+    return item.GetProp("_CIPCode") if item.HasProp("_CIPCode") else "unspecified"
 
 
 def _set_props(mol: Any, name: str, smiles: str, props: Mapping[str, Any] | None) -> None:

@@ -13,12 +13,13 @@ from typing import Any, Literal
 import numpy as np
 
 from omtx_core.analysis.models import CompoundRow, ScreenSummary
-from omtx_core.analysis.poses import PoseError, pose_molecule, poses_to_sdf
+from omtx_core.analysis.poses import PoseError, pose_molecule, poses_to_sdf, skipped_note
 from omtx_core.analysis.structure import StructureSource, load_structure, neighbor_search
 from omtx_core.boltz.results import KCAL_PER_LOG10_UNIT, BoltzPrediction, ModelResult
 
 __all__ = [
     "CSV_COLUMNS",
+    "CSV_HEADERS",
     "DESCRIPTOR_KEYS",
     "POCKET_RADIUS",
     "PREDICTION_KEYS",
@@ -36,16 +37,27 @@ __all__ = [
 ]
 
 POCKET_RADIUS = 6.0  # Å from any ligand heavy atom: the usual first-shell pocket cut-off
+# Of the neutral parent; the charged form as given only where it differs (see CompoundRow).
 DESCRIPTOR_KEYS = (
-    "mw", "clogp", "hbd", "hba", "tpsa", "rotatable_bonds", "qed", "lipinski_violations", "heavy_atoms",
+    "mw", "clogp", "hbd", "hba", "lipinski_hbd", "lipinski_hba", "tpsa", "rotatable_bonds", "qed",
+    "lipinski_violations", "heavy_atoms", "parent_smiles", "charge_as_given", "mw_as_given", "clogp_as_given",
+    "tpsa_as_given",
 )  # fmt: skip
 PREDICTION_KEYS = (
     "binder_probability", "pic50", "ic50_nm", "delta_g_kcal_mol", "affinity_pred_value", "pic50_spread",
     "ligand_iptm", "iptm", "confidence_score", "pocket_plddt", "ligand_efficiency",
 )  # fmt: skip
+_TEXT_DESCRIPTORS = ("parent_smiles",)
 CSV_COLUMNS = (
-    "rank", "name", "status", *PREDICTION_KEYS[:-1], *DESCRIPTOR_KEYS, "ligand_efficiency", "smiles", "failure",
+    "rank", "name", "status", *PREDICTION_KEYS[:-1],
+    *(key for key in DESCRIPTOR_KEYS if key not in _TEXT_DESCRIPTORS),
+    "ligand_efficiency", "smiles", *_TEXT_DESCRIPTORS, "pose_warning", "failure",
 )  # fmt: skip
+# Column headers that say whose definition a count follows; every other header is the row's field name.
+_HEADERS = {
+    "hbd": "hbd_rdkit", "hba": "hba_rdkit", "lipinski_hbd": "lipinski_hbd_nh_oh", "lipinski_hba": "lipinski_hba_n_o",
+}  # fmt: skip
+CSV_HEADERS = tuple(_HEADERS.get(column, column) for column in CSV_COLUMNS)
 # Rows that cannot be ranked go last in this order: finished without a score, failed, still waiting.
 _STATUS_ORDER = {"done": 0, "failed": 1, "pending": 2}
 
@@ -58,18 +70,20 @@ def compound_row(
     row: dict[str, Any] = {"name": name, "smiles": smiles, "status": status, "failure": failure, "run": run}
     row.update(descriptors(smiles))
     if status == "done" and prediction is not None:
-        row.update(_prediction_values(prediction))
+        row.update(_prediction_values(prediction, smiles))
         row["ligand_efficiency"] = _ligand_efficiency(row.get("pic50"), row["heavy_atoms"])
     return CompoundRow(**row)
 
 
-def _prediction_values(prediction: BoltzPrediction) -> dict[str, Any]:
+def _prediction_values(prediction: BoltzPrediction, smiles: str) -> dict[str, Any]:
     model = prediction.best
+    structure = load_structure(model.structure_path)  # read once for the pocket and the pose
     values: dict[str, Any] = {
         "ligand_iptm": _round(model.ligand_iptm, 4),
         "iptm": _round(model.iptm, 4),
         "confidence_score": _round(model.confidence_score, 4),
-        "pocket_plddt": _round(pocket_plddt(prediction, model), 1),
+        "pocket_plddt": _round(pocket_plddt(prediction, model, structure), 1),
+        "pose_warning": _pose_warning(prediction, smiles, structure),
     }
     affinity = prediction.affinity
     if affinity is None:
@@ -85,6 +99,17 @@ def _prediction_values(prediction: BoltzPrediction) -> dict[str, Any]:
         pic50_spread=_round(abs(first - second), 3) if first is not None and second is not None else None,
     )
     return values
+
+
+def _pose_warning(prediction: BoltzPrediction, smiles: str, structure: StructureSource) -> str | None:
+    """What the SDF export will say of this compound's pose: a contradicted stereocentre, or why it is skipped."""
+    ligand = next((c.id for c in prediction.chains if c.type == "ligand"), None)
+    if ligand is None:
+        return None
+    try:
+        return pose_molecule(smiles, structure, ligand)[1]
+    except PoseError as exc:
+        return skipped_note(exc)
 
 
 def _ligand_efficiency(pic50: float | None, heavy_atoms: int | None) -> float | None:
@@ -132,26 +157,52 @@ def descriptors(smiles: str) -> dict[str, Any]:
 @lru_cache(maxsize=20_000)  # one entry per library compound; the screen table is rebuilt on every refresh
 def _descriptor_values(smiles: str) -> tuple[Any, ...]:
     from rdkit import Chem, rdBase
-    from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
+    from rdkit.Chem.MolStandardize import rdMolStandardize
 
-    with rdBase.BlockLogs():  # an unreadable SMILES already shows as a failed compound
+    with rdBase.BlockLogs():  # an unreadable SMILES already shows as a failed compound; the uncharger logs each call
         mol = Chem.MolFromSmiles(smiles)
-    if mol is None:
+        parent = None if mol is None else rdMolStandardize.Uncharger().uncharge(mol)
+    if mol is None or parent is None:
         return (None,) * len(DESCRIPTOR_KEYS)
-    mw, clogp = Descriptors.MolWt(mol), Crippen.MolLogP(mol)
-    hbd, hba = Lipinski.NumHDonors(mol), Lipinski.NumHAcceptors(mol)
-    violations = sum((mw > 500, clogp > 5, hbd > 5, hba > 10))  # Lipinski's rule of five
-    return (
-        _round(mw, 2),
-        _round(clogp, 2),
-        int(hbd),
-        int(hba),
-        _round(rdMolDescriptors.CalcTPSA(mol), 2),
-        int(Lipinski.NumRotatableBonds(mol)),
-        _round(QED.qed(mol), 3),
-        int(violations),
-        int(mol.GetNumHeavyAtoms()),
-    )
+    values = _parent_descriptors(parent)
+    if Chem.MolToSmiles(parent) != Chem.MolToSmiles(mol):  # a charged form (protonated amine, carboxylate)
+        values.update(
+            parent_smiles=Chem.MolToSmiles(parent),
+            charge_as_given=Chem.GetFormalCharge(mol),
+            **{f"{key}_as_given": value for key, value in _charge_sensitive(mol).items()},
+        )
+    return tuple(values.get(key) for key in DESCRIPTOR_KEYS)
+
+
+def _parent_descriptors(mol: Any) -> dict[str, Any]:
+    """Drug-likeness of the neutral parent; the rule of five with Lipinski's own NH + OH and N + O counts."""
+    from rdkit.Chem import QED, Lipinski, rdMolDescriptors
+
+    values = _charge_sensitive(mol)
+    donors, acceptors = rdMolDescriptors.CalcNumLipinskiHBD(mol), rdMolDescriptors.CalcNumLipinskiHBA(mol)
+    violations = sum((values["mw"] > 500, values["clogp"] > 5, donors > 5, acceptors > 10))
+    return {
+        **values,
+        "hbd": int(Lipinski.NumHDonors(mol)),  # RDKit's donor atoms, the stored meaning of `hbd`
+        "hba": int(Lipinski.NumHAcceptors(mol)),
+        "lipinski_hbd": int(donors),
+        "lipinski_hba": int(acceptors),
+        "rotatable_bonds": int(Lipinski.NumRotatableBonds(mol)),
+        "qed": _round(QED.qed(mol), 3),
+        "lipinski_violations": int(violations),
+        "heavy_atoms": int(mol.GetNumHeavyAtoms()),
+    }
+
+
+def _charge_sensitive(mol: Any) -> dict[str, float | None]:
+    """The descriptors a protonation state changes most, shown for the charged form as given too."""
+    from rdkit.Chem import Crippen, Descriptors, rdMolDescriptors
+
+    return {
+        "mw": _round(Descriptors.MolWt(mol), 2),
+        "clogp": _round(Crippen.MolLogP(mol), 2),
+        "tpsa": _round(rdMolDescriptors.CalcTPSA(mol), 2),
+    }
 
 
 def rank_compounds(
@@ -184,35 +235,42 @@ def is_hit(row: CompoundRow, threshold: float = 0.5) -> bool:
 
 
 def screen_summary(rows: Iterable[CompoundRow], *, hit_threshold: float = 0.5) -> ScreenSummary:
-    """Counts, hits and the best compound (highest pIC50); hit_rate is hits over finished compounds."""
+    """Counts, hits, the best hit by pIC50 (affinity is compared among binders only: a decoy never headlines),
+    and the most probable compound, the headline when nothing reaches the threshold; hit_rate is over finished.
+    """
     rows = list(rows)
     done = [r for r in rows if r.status == "done"]
     scored = [r for r in done if r.pic50 is not None]
-    hits = sum(is_hit(r, hit_threshold) for r in rows)
-    best = max(scored, key=lambda r: r.pic50 or 0.0, default=None)
+    hits = [r for r in rows if is_hit(r, hit_threshold)]
+    best = max((r for r in hits if r.pic50 is not None), key=lambda r: r.pic50 or 0.0, default=None)
+    probable = max(
+        (r for r in done if r.binder_probability is not None), key=lambda r: r.binder_probability or 0.0, default=None
+    )
     return ScreenSummary(
         n_compounds=len(rows),
         n_done=len(done),
         n_failed=sum(r.status == "failed" for r in rows),
         n_pending=sum(r.status == "pending" for r in rows),
-        n_hits=hits,
-        hit_rate=round(hits / len(done), 4) if done else None,
+        n_hits=len(hits),
+        hit_rate=round(len(hits) / len(done), 4) if done else None,
         best_pic50=best.pic50 if best else None,
         median_pic50=round(statistics.median(r.pic50 or 0.0 for r in scored), 3) if scored else None,
         best_compound=best.name if best else None,
         threshold=hit_threshold,
+        most_probable_compound=probable.name if probable else None,
+        most_probable_probability=probable.binder_probability if probable else None,
     )
 
 
 def rows_to_csv(rows: Iterable[CompoundRow]) -> str:
-    """The screen as CSV: CSV_COLUMNS in order, rows by rank (ranked by probability when not yet ranked)."""
+    """The screen as CSV: CSV_COLUMNS under CSV_HEADERS, rows by rank (ranked by probability when not yet ranked)."""
     rows = list(rows)
     if not all(r.rank is not None for r in rows):
         rows = rank_compounds(rows)
     buffer = io.StringIO()
     # CRLF rows (RFC 4180): the writer quotes a field holding either character, so a CR in a name cannot end a row.
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_HEADERS)
     for row in sorted(rows, key=lambda r: r.rank or 0):
         writer.writerow([_cell(getattr(row, column)) for column in CSV_COLUMNS])
     return buffer.getvalue()

@@ -9,6 +9,7 @@ from pathlib import Path
 import gemmi
 import numpy as np
 
+from omtx_core.boltz.results import BoltzPrediction
 from omtx_core.boltz.structures import read_structure
 from omtx_core.errors import BoltzOutputError
 
@@ -99,6 +100,19 @@ def chain_records(records: list[ResidueRecord], chain: str) -> list[ResidueRecor
             "Check the chain letter of the ligand in the job's input.",
         )
     return found
+
+
+def first_chain(prediction: BoltzPrediction, kind: str) -> str:
+    """The id of the prediction's first chain of a type (`protein`, `dna`, `rna`, `ligand`), as its output names it:
+    output made elsewhere names its chains as its author chose, so no letter is assumed."""
+    for chain in prediction.chains:
+        if chain.type == kind:
+            return chain.id
+    present = ", ".join(f"{chain.id} ({chain.type})" for chain in prediction.chains) or "none"
+    raise BoltzOutputError(
+        f"Prediction {prediction.name} has no {kind} chain (chains: {present}).",
+        "Check that the Boltz output is a prediction of this job's input.",
+    )
 
 
 def heavy_atom_coords(structure: gemmi.Structure) -> dict[str, np.ndarray]:

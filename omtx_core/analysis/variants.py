@@ -21,8 +21,8 @@ Mutation = tuple[int, str, str]  # (1-based position, wild-type one-letter code,
 
 DEFAULT_SITE_RADIUS_A = 8.0
 SINGLE_SAMPLE_NOTE = (
-    "Only one diffusion sample was run, so the model's noise cannot be estimated; "
-    "run 3–5 samples to judge small changes."
+    "Too few diffusion samples to estimate the model's noise (it needs 2 wild-type samples, or 2 variant samples "
+    "besides the compared one); run 3–5 samples to judge small changes."
 )
 
 
@@ -97,12 +97,14 @@ def compare_to_wildtype(
       mutations), otherwise by the TM-align alignment; a residue without a partner gets None.
     - pLDDT change is variant − wild type on the 0–100 scale: the per-token `plddt_*.npz` values
       (0–1) of the chain's token range × 100 (the scale of the CIF B-factor column).
-    - Noise: every pair of diffusion samples within the wild type, and within the variant, is
-      compared the same way; the spread is the largest RMSD over those pairs and, per residue,
-      the largest Cα deviation over those pairs.
+    - Noise: every pair of diffusion samples within the wild type, and within the variant's samples
+      other than its best model, is compared the same way; the spread is the largest RMSD over
+      those pairs and, per residue, the largest Cα deviation over those pairs. The variant's best
+      model is left out because it is the model compared: its own change would widen the band it
+      is judged against.
     - `below_noise` is True when the variant's RMSD is at most the largest sample-pair RMSD and
       every mutated site's max deviation is at most the largest spread among that site's residues;
-      None when each prediction has only one sample.
+      None when there is no sample pair (one wild-type sample and at most two variant samples).
     """
     # Every sample's trace is read once: the best models for the comparison, all of them for the noise.
     wt_traces, var_traces = _traces(wildtype, chain), _traces(variant, chain)
@@ -145,9 +147,10 @@ def _compare(
 def _sample_noise(
     wildtype: list[ChainTrace], variant: list[ChainTrace], pairs: list[tuple[int, int]], n_ref: int
 ) -> dict[str, Any] | None:
-    """Spread between the diffusion samples of each prediction, in wild-type numbering; None if one each."""
+    """Spread between diffusion samples in wild-type numbering, None without a sample pair: every pair of the
+    wild type's samples, and of the variant's samples except its best (`variant[0]`, the model compared)."""
     wt_rmsd, wt_spread = _spread(wildtype)
-    var_rmsd, var_spread = _spread(variant)
+    var_rmsd, var_spread = _spread(variant[1:])
     if not wt_rmsd and not var_rmsd:
         return None
     per_residue = wt_spread.copy() if wt_spread is not None else np.full(n_ref, np.nan)
@@ -155,7 +158,16 @@ def _sample_noise(
         for i, j in pairs:
             per_residue[i] = np.fmax(per_residue[i], var_spread[j])  # fmax: a NaN side does not hide the other
     samples = {"wildtype": len(wildtype), "variant": len(variant)}
-    return {"samples": samples, "rmsds": wt_rmsd + var_rmsd, "per_residue": per_residue}
+    return {"samples": samples, "rmsds": wt_rmsd + var_rmsd, "per_residue": per_residue, "from": _sources(samples)}
+
+
+def _sources(samples: dict[str, int]) -> str:
+    """Which samples the band comes from, in words: "the wild type's 3 samples and the variant's 2 other samples"."""
+    parts = [f"the wild type's {samples['wildtype']} samples"] if samples["wildtype"] > 1 else []
+    others = samples["variant"] - 1
+    if others > 1:
+        parts.append(f"the variant's {others} other samples")
+    return " and ".join(parts)
 
 
 def _spread(traces: list[ChainTrace]) -> tuple[list[float], np.ndarray | None]:
@@ -189,7 +201,7 @@ def _note(rmsd: float, sites: list[SiteDeviation], noise: dict[str, Any] | None,
     )
     if noise is None:
         return f"The predicted change is {change}. {SINGLE_SAMPLE_NOTE}"
-    spread = f"the spread between diffusion samples (RMSD up to {max(noise['rmsds']):.2f} Å)"
+    spread = f"the spread between diffusion samples (RMSD up to {max(noise['rmsds']):.2f} Å over {noise['from']})"
     if below:
         return f"The predicted change ({change}) is within {spread}: treat it as no detectable structural effect."
     return f"The predicted change ({change}) exceeds {spread}: the model predicts a structural effect."
@@ -204,6 +216,7 @@ def _noise_summary(noise: dict[str, Any] | None) -> SampleNoise | None:
         rmsd_mean_A=_round(float(np.mean(noise["rmsds"]))),
         rmsd_max_A=_round(max(noise["rmsds"])),
         per_residue_spread_A=_rounded_list(noise["per_residue"]),
+        compared_model_excluded=True,
     )
 
 

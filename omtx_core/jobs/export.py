@@ -30,22 +30,24 @@ PDB_RESIDUE_NUMBERS = range(-999, 10_000)
 PDB_MAX_CHAIN_ID = 2
 _PDB_HINT = "Download the .cif file instead: mmCIF has no such limits."
 
-# One row per run and model rank. pLDDT values are 0–1 as Boltz writes them in JSON; PDE in Å;
+# One row per run and model rank. pLDDT columns are 0–100 (as in the structure's B-factors; Boltz's JSON holds
+# 0–1), which their names say; PDE in Å;
 # log10_IC50_uM is Boltz's affinity_pred_value (lower is stronger); affinity numbers repeat on each model
 # row of a run because Boltz scores affinity once per run. The *_head1/2 columns are the two ensemble heads.
 METRIC_COLUMNS = (
     "job_id", "job_name", "run", "status", "model_rank",
     "confidence_score", "pTM", "ipTM", "ligand_ipTM", "protein_ipTM",
-    "complex_pLDDT", "complex_ipLDDT", "complex_PDE_A", "complex_iPDE_A", "mean_pLDDT",
+    "complex_pLDDT_0_100", "complex_ipLDDT_0_100", "complex_PDE_A", "complex_iPDE_A", "mean_pLDDT_0_100",
     "log10_IC50_uM", "pIC50", "IC50_nM", "IC50_uM", "dG_kcal_per_mol", "binder_probability",
     "log10_IC50_uM_head1", "log10_IC50_uM_head2", "binder_probability_head1", "binder_probability_head2",
     "failure_reason",
 )  # fmt: skip
 _MODEL_COLUMNS = {
     "confidence_score": "confidence_score", "pTM": "ptm", "ipTM": "iptm", "ligand_ipTM": "ligand_iptm",
-    "protein_ipTM": "protein_iptm", "complex_pLDDT": "complex_plddt", "complex_ipLDDT": "complex_iplddt",
-    "complex_PDE_A": "complex_pde", "complex_iPDE_A": "complex_ipde", "mean_pLDDT": "plddt_mean",
+    "protein_ipTM": "protein_iptm", "complex_PDE_A": "complex_pde", "complex_iPDE_A": "complex_ipde",
 }  # fmt: skip
+_PLDDT_COLUMNS = {"complex_pLDDT_0_100": "complex_plddt", "complex_ipLDDT_0_100": "complex_iplddt",
+                  "mean_pLDDT_0_100": "plddt_mean"}  # fmt: skip
 _AFFINITY_COLUMNS = {
     "log10_IC50_uM": "affinity_pred_value", "pIC50": "pic50", "IC50_nM": "ic50_nm", "IC50_uM": "ic50_um",
     "dG_kcal_per_mol": "delta_g_kcal_mol", "binder_probability": "affinity_probability_binary",
@@ -139,11 +141,17 @@ def metrics_rows(job: Job, result_document: ResultDocument) -> list[dict[str, An
         for model in summary.models:
             row = _row(job, run, "completed", model_rank=model.rank)
             row.update({column: getattr(model, key) for column, key in _MODEL_COLUMNS.items()})
+            row.update({column: _percent(getattr(model, key)) for column, key in _PLDDT_COLUMNS.items()})
             row.update({column: getattr(affinity, key, None) for column, key in _AFFINITY_COLUMNS.items()})
             rows.append(row)
     for run, failure in result_document.failed_runs.items():
         rows.append(_row(job, run, "failed", failure_reason=failure.message))
     return rows
+
+
+def _percent(fraction: float | None) -> float | None:
+    # Four decimals keep Boltz's float32 precision without printing float noise (78.87284159660339).
+    return None if fraction is None else round(fraction * 100.0, 4)
 
 
 def _row(job: Job, run: str, status: str, **values: Any) -> dict[str, Any]:

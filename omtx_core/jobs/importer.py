@@ -14,26 +14,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from pydantic import ValidationError
-
-from omtx_core.analysis.ligands import smiles_from_coordinates
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.boltz.results import BoltzPrediction, shown
-from omtx_core.boltz.structures import read_structure
 from omtx_core.cache import input_hash
 from omtx_core.domain.job import Job, JobStatus, utcnow
 from omtx_core.domain.layout import JobFiles
-from omtx_core.errors import BoltzOutputError, ImportRefused, InputError, OmtxError
+from omtx_core.domain.results import AnalysisFailed
+from omtx_core.errors import BoltzOutputError, FieldProblem, ImportRefused, OmtxError
+from omtx_core.jobs.import_input import analyse_import, infer_task_input
 from omtx_core.jobs.results import CollectedResults, collect, job_summary, store_results, stored_keys
 from omtx_core.store.base import ArtifactStore, JobStore
-from omtx_core.tasks import task_model
+from omtx_core.tasks.base import check_text
 
 log = logging.getLogger(__name__)
 
 IMPORT_ENGINE = "import"
 IMPORT_HASH_PREFIX = "import:"  # never equal to a real SHA-256 hex digest, so find_completed cannot match it
+MAX_JOB_NAME = 200  # TaskInput.job_name's limit
 MAX_MEMBERS = 100_000  # a Boltz output folder of a 1,000-run screen holds about 10,000 files
 _MAX_DEPTH = 32  # Boltz nests 4 folders deep; deeper paths only serve to exhaust the extractor
 _CHUNK = 1 << 20
@@ -41,9 +39,7 @@ _ZIP_HINT = "Zip the boltz_results_<name> folder from inside its parent folder (
 _SIZE_HINT = "Zip only predictions/ and processed/records/ of the boltz_results folder (MSAs are not needed)."
 _COPY_HINT = "Copy the real files into the folder."
 _NAME_HINT = "Rename it using only letters, digits, '.', '_', '-' and '+'."
-_LIGAND_RESIDUE = re.compile(r"LIG\d*")  # Boltz's residue name for a ligand given as SMILES
 _CONFIDENCE_FILE = re.compile(r"confidence_(.+)_model_\d+\.json")
-_CHAIN_ID = re.compile(r"[A-Z0-9]{1,4}")
 
 
 def import_boltz_results(
@@ -57,12 +53,13 @@ def import_boltz_results(
     max_members: int = MAX_MEMBERS,
     clock: Callable[[], datetime] = utcnow,
 ) -> Job:
-    """Store Boltz output (ZIP bytes, a ZIP file path, or a folder path) as a completed job of `owner`; return it.
+    """Store Boltz output (ZIP bytes, a ZIP file path, or a folder path) as a completed job of `owner`, analysed as
+    a run of its task would be (import_input.py); return it.
 
     A ZIP is checked before anything is written: no absolute paths, `..`, links, special files or encrypted
     members, at most `max_members` members and 32 folders deep, and at most `max_bytes` expanded (declared sizes,
     then counted while extracting, as headers may lie); every array's header is checked against the prediction's
-    tokens before any array is read. The job gets the task `infer_input` picks, engine `import`, and an `import:`
+    tokens before any array is read. The job gets the task `infer_task_input` picks, engine `import`, and an `import:`
     input hash so it is never served as a cache hit for a real submission. Raises ImportRefused saying why for
     any source that cannot be imported (never another exception for a bad source); store errors pass through.
 
@@ -73,21 +70,18 @@ def import_boltz_results(
         with _as_refusal(Path(tmp)):
             collected, origin = _collect_source(source, Path(tmp), max_bytes, max_members)
             names = list(collected.predictions)
-            name = (job_name or "").strip() or _default_name(names)
-            task_type, normalised, notes = infer_input(collected.predictions[names[0]], name)
+            name = _job_name(job_name, names)
+            task_type, normalised, notes = infer_task_input(list(collected.predictions.values()), name)
+            analysis = analyse_import(task_type, normalised, collected.predictions)  # as a run of this input
+        if isinstance(analysis, AnalysisFailed):
+            notes.append(analysis.error)
         now = clock()
-        job = Job(
-            owner=owner, task_type=task_type, job_name=normalised["job_name"], input=normalised,
-            options=normalised.get("options", {}), input_hash=IMPORT_HASH_PREFIX + input_hash(task_type, normalised),
-            status=JobStatus.COMPLETED, created_at=now, updated_at=now, started_at=now, finished_at=now,
-            engine=IMPORT_ENGINE, progress_done=len(names), progress_total=len(names),
-            result=job_summary(collected).model_dump(mode="json"),
-        )  # fmt: skip
+        job = _completed_job(owner, task_type, normalised, collected, now)
         files = JobFiles(job.id)
         job.artifacts = [*stored_keys(job.id, collected), files.engine_log]
         stored = store.create(job)
         try:
-            store_results(job.id, collected, artifacts)
+            store_results(job.id, collected, artifacts, analysis)
             artifacts.put(files.engine_log, _log_text(names, origin, task_type, notes, now).encode(), "text/plain")
         except BaseException:  # never leave a job without its results, nor results without their job
             for folder in files.folders:
@@ -95,6 +89,18 @@ def import_boltz_results(
             store.delete(job.id)
             raise
         return stored
+
+
+def _completed_job(owner: str, task_type: str, normalised: dict, collected: CollectedResults, now: datetime) -> Job:
+    """The job record of an import: completed at once by engine `import`, with an `import:` input hash."""
+    runs = len(collected.predictions)
+    return Job(
+        owner=owner, task_type=task_type, job_name=normalised["job_name"], input=normalised,
+        options=normalised.get("options", {}), input_hash=IMPORT_HASH_PREFIX + input_hash(task_type, normalised),
+        status=JobStatus.COMPLETED, created_at=now, updated_at=now, started_at=now, finished_at=now,
+        engine=IMPORT_ENGINE, progress_done=runs, progress_total=runs,
+        result=job_summary(collected).model_dump(mode="json"),
+    )  # fmt: skip
 
 
 @contextmanager
@@ -281,84 +287,19 @@ def _result_dirs(predictions: list[BoltzPrediction], staging: Path) -> list[Path
     return [staging]
 
 
-# --- the task input --------------------------------------------------------------------------------------
-
-
-def infer_input(prediction: BoltzPrediction, job_name: str) -> tuple[str, dict[str, Any], list[str]]:
-    """The registered task and a valid normalised input that describe a prediction, plus notes on what was lost.
-
-    One protein + one ligand, with affinity → protein_ligand_binding; one protein alone → protein_structure;
-    anything else → protein_complex (every chain, with its chain id). A ligand is its CCD code (the residue
-    name) or, for Boltz's `LIG*` residues, a SMILES recovered from the coordinates (`smiles_from_coordinates`);
-    when that fails the input falls back to the polymer chains only, and a note says so. Polymer sequences come
-    from the structure's residues (modified residues as their parent's letter). A multi-prediction import is
-    described by its first prediction; options only carry the number of models as `diffusion_samples`.
-    """
-    model = read_structure(prediction.best.structure_path)[0]  # heavy atoms: ligands are matched by them
-    polymers = [(c, _sequence(model.find_chain(c.id))) for c in prediction.chains if c.type != "ligand"]
-    ligands = [(c, _ligand_spec(model.find_chain(c.id))) for c in prediction.chains if c.type == "ligand"]
-    notes = [f"The ligand in chain {c.id} could not be read as a molecule; the input lists the polymer chains only."
-             for c, spec in ligands if spec is None]  # fmt: skip
-    options = {"diffusion_samples": min(max(len(prediction.models), 1), 25)}
-    problems = []
-    for task, data in _candidates(prediction, polymers, ligands):
-        try:
-            validated = task_model(task).model_validate({**data, "job_name": job_name, "options": options},
-                                                        context={"warnings": []})  # fmt: skip
-        except ValidationError as exc:
-            problems.append(str(InputError.from_pydantic(exc)))
-            continue
-        return task, validated.model_dump(mode="json"), notes
-    raise ImportRefused(f"No OMTX-Hub task matches prediction {prediction.name}: {'; '.join(problems)}",
-                        "Import predictions of proteins, with or without DNA, RNA and ligands.")  # fmt: skip
-
-
-def _candidates(prediction: BoltzPrediction, polymers, ligands) -> Iterator[tuple[str, dict[str, Any]]]:
-    proteins = [sequence for chain, sequence in polymers if chain.type == "protein"]
-    single = len(polymers) == 1 and len(proteins) == 1
-    if all(spec is not None for _, spec in ligands):
-        if single and len(ligands) == 1 and prediction.affinity is not None:
-            ((key, value),) = ligands[0][1].items()  # {"smiles": …} or {"ccd": …}
-            yield "protein_ligand_binding", {"protein_sequence": proteins[0], f"ligand_{key}": value}
-        elif single and not ligands:
-            yield "protein_structure", {"protein_sequence": proteins[0]}
-        else:
-            yield "protein_complex", {"chains": _complex_chains(polymers, ligands)}
-    if ligands:  # the fallback: what can always be described, the polymers
-        if single:
-            yield "protein_structure", {"protein_sequence": proteins[0]}
-        else:
-            yield "protein_complex", {"chains": _complex_chains(polymers, [])}
-
-
-def _complex_chains(polymers, ligands) -> list[dict[str, Any]]:
-    chains = [{"id": c.id, "type": c.type, "sequence": sequence} for c, sequence in polymers]
-    chains += [{"id": c.id, "type": "ligand", **spec} for c, spec in ligands if spec is not None]
-    ids = [chain["id"] for chain in chains]
-    if len(set(ids)) != len(ids) or not all(_CHAIN_ID.fullmatch(i) for i in ids):
-        for chain in chains:  # ids the task cannot hold: let it assign A, B, C…
-            chain.pop("id")
-    return chains
-
-
-def _sequence(chain) -> str:
-    import gemmi
-
-    def letter(name: str) -> str:
-        info = gemmi.find_tabulated_residue(name)
-        return info.one_letter_code.upper() if info is not None and info.one_letter_code.strip() else "X"
-
-    return "".join(letter(residue.name) for residue in chain) if chain is not None else ""
-
-
-def _ligand_spec(chain) -> dict[str, str] | None:
-    if chain is None or len(chain) != 1:
-        return None  # a ligand spread over several residues has no single CCD code or SMILES here
-    residue = chain[0]
-    if not _LIGAND_RESIDUE.fullmatch(residue.name):
-        return {"ccd": residue.name}
-    smiles = smiles_from_coordinates([(a.element.name, a.pos.tolist()) for a in residue if not a.is_hydrogen()])
-    return {"smiles": smiles} if smiles else None
+def _job_name(given: str | None, names: list[str]) -> str:
+    """The name given (refused, saying why, when it cannot be stored), or one made from the predictions' names."""
+    name = (given or "").strip()
+    if not name:
+        return _default_name(names)
+    try:
+        check_text(name, "job name")
+    except FieldProblem as problem:
+        raise ImportRefused(problem.message, problem.hint) from None
+    if len(name) > MAX_JOB_NAME:
+        raise ImportRefused(f"The job name is {len(name):,} characters long; at most {MAX_JOB_NAME} are accepted.",
+                            "Give a shorter name.")  # fmt: skip
+    return name
 
 
 def _default_name(names: list[str]) -> str:
@@ -370,7 +311,8 @@ def _log_text(names: list[str], origin: str, task: str, notes: list[str], now: d
     listed = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
     lines = [
         f"Imported {len(names)} Boltz prediction(s) from {origin} on {now:%Y-%m-%d %H:%M} UTC: {listed}.",
-        f"OMTX-Hub did not run this job: its input ({task}) and options were inferred from the structure.",
+        f"OMTX-Hub did not run this job: its input ({task}) and options were inferred from the structure, and it "
+        "was analysed as a run of that input would be.",
         *notes,
     ]
     return "".join(f"[omtx] {line}\n" for line in lines)

@@ -194,7 +194,8 @@ class JobService:
                     self.artifacts.delete_prefix(folder)
 
     def import_results(self, source: bytes | Path, *, job_name: str | None = None) -> Job:
-        """Boltz output made elsewhere (ZIP bytes, a ZIP file, a folder) as a completed job of the caller."""
+        """Boltz output made elsewhere (ZIP bytes, a ZIP file, a folder) as a completed job of the caller, analysed
+        as a run of its task would be; ImportRefused says why a source cannot be imported."""
         from omtx_core.jobs.importer import import_boltz_results
 
         job = import_boltz_results(

@@ -62,7 +62,7 @@ class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
         """Pockets on the best model and, with a co-folded ligand, its contacts and the pocket it sits in."""
         from omtx_core.analysis.contacts import ligand_contacts, pocket_of_ligand
         from omtx_core.analysis.pockets import SCORE_DESCRIPTION, detect_pockets
-        from omtx_core.analysis.structure import load_structure
+        from omtx_core.analysis.structure import first_chain, load_structure
 
         prediction = predictions.get(plan.runs[0].name)
         if prediction is None:
@@ -70,6 +70,7 @@ class BindingSitePredictionInput(base.LigandFields, base.TaskInput):
         structure = load_structure(prediction.best.structure_path)  # read once for every analysis below
         result = BindingSiteAnalysis(pockets=detect_pockets(structure), score=SCORE_DESCRIPTION)
         if self.ligand_smiles or self.ligand_ccd:
-            result.contacts = ligand_contacts(structure, base.LIGAND_CHAIN)
+            ligand = first_chain(prediction, "ligand")  # as the output names it
+            result.contacts = ligand_contacts(structure, ligand, smiles=self.ligand_smiles, ccd=self.ligand_ccd)
             result.ligand_pocket = pocket_of_ligand(result.contacts, result.pockets or [])
         return result

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from itertools import count
+from collections.abc import Iterator
+from itertools import count, takewhile
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
@@ -34,7 +36,9 @@ class ComplexChain(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | list[str] | None = Field(None, description="Chain id (or one per copy); assigned A, B, C… if empty.")
+    id: str | list[str] | None = Field(
+        None, description="Chain id, or one per copy (copies of one id take the next free ids); A, B, C… if empty."
+    )
     type: Literal["protein", "dna", "rna", "ligand"] = Field(description="Molecule type of this chain.")
     sequence: str | None = Field(None, description="Protein, DNA or RNA sequence.")
     smiles: str | None = Field(None, description="Ligand SMILES.")
@@ -91,10 +95,11 @@ class ComplexChain(BaseModel):
             )
         if len(ids) > 1 and "copies" not in self.model_fields_set:
             self.copies = len(ids)
-        if len(ids) != self.copies:
+        # One id with several copies is fine: the copies take the next free ids once every chain's ids are known.
+        if len(ids) > 1 and len(ids) != self.copies:
             raise FieldProblem(
-                f"{len(ids)} chain id(s) given for {self.copies} copies.",
-                "Give one id per copy, or leave the id empty to have ids assigned.",
+                f"{len(ids)} chain ids given for {self.copies} copies.",
+                "Give one id per copy, or one id (its copies take the next free ids), or none to have ids assigned.",
                 field="id",
             )
         self.id = ids[0] if len(ids) == 1 else ids
@@ -132,7 +137,7 @@ class ProteinComplexInput(base.TaskInput):
             raise FieldProblem(
                 "A complex needs at least one protein, DNA or RNA chain.", "Add a polymer chain.", field="chains"
             )
-        _assign_ids(self.chains)
+        _assign_ids(self.chains, info)
         return self
 
     def describe(self) -> str:
@@ -163,8 +168,9 @@ def _warn_salts(chains: list[ComplexChain], info: ValidationInfo) -> None:
             base.warn(info, f"chains.{index}.smiles", f"Kept the largest fragment and removed {removed}.")
 
 
-def _assign_ids(chains: list[ComplexChain]) -> None:
-    """Fill missing ids with the next free letters (A…Z, then AA, AB…); reject duplicates."""
+def _assign_ids(chains: list[ComplexChain], info: ValidationInfo | None = None) -> None:
+    """Give the copies of a chain with one id the ids after it, and chains without one the first free letters
+    (A…Z, then AA, AB…); reject duplicates."""
     seen: dict[str, int] = {}
     problems = []
     for index, chain in enumerate(chains):
@@ -178,11 +184,57 @@ def _assign_ids(chains: list[ComplexChain]) -> None:
             seen.setdefault(chain_id, index)
     if problems:
         raise FieldProblem.collect(problems)
+    _name_copies(chains, seen, info)
     free = (name for name in _chain_names() if name not in seen)
     for chain in chains:
         if chain.id is None:
             ids = [next(free) for _ in range(chain.copies)]
             chain.id = ids[0] if len(ids) == 1 else ids
+
+
+def _name_copies(chains: list[ComplexChain], taken: dict[str, int], info: ValidationInfo | None) -> None:
+    """A chain given one id and several copies: the copies take the next free ids, and a warning names them."""
+    for index, chain in enumerate(chains):
+        if isinstance(chain.id, str) and chain.copies > 1:
+            copies = _free_ids(chain.id, taken, chain.copies - 1)
+            taken.update(dict.fromkeys(copies, index))
+            chain.id = [chain.id, *copies]
+            message = f"Chain {chain.id[0]} has {chain.copies} copies: they are chains {_listed(chain.id)}."
+            base.warn(info, f"chains.{index}.id", message)
+
+
+def _free_ids(start: str, taken: dict[str, int], n: int) -> list[str]:
+    """The first `n` valid ids after `start` that nobody uses: H1 → H2, H3…; A → B, C…; Z → AA; else A, B…"""
+    found: list[str] = []
+    candidates = itertools.chain(_successors(start), _chain_names())  # endless: the letters never run out
+    while len(found) < n:
+        name = next(candidates)
+        if name not in taken and name not in found and _CHAIN_ID.match(name):
+            found.append(name)
+    return found
+
+
+def _successors(chain_id: str) -> Iterator[str]:
+    numbered = re.fullmatch(r"(.*?)(\d+)", chain_id)
+    if numbered:
+        prefix, number = numbered.groups()
+        yield from takewhile(lambda name: len(name) <= 4, (f"{prefix}{n}" for n in count(int(number) + 1)))
+    elif chain_id.isalpha():
+        name = chain_id
+        while len(name := _next_letters(name)) <= 4:
+            yield name
+
+
+def _next_letters(name: str) -> str:
+    """The name after `name` in the order A…Z, AA…ZZ, AAA…: counting in letters."""
+    head = name.rstrip("Z")
+    if not head:
+        return "A" * (len(name) + 1)
+    return head[:-1] + chr(ord(head[-1]) + 1) + "A" * (len(name) - len(head))
+
+
+def _listed(ids: list[str]) -> str:
+    return ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
 def _chain_names():

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from omtx_core.analysis.models import Contact, PocketResidueCheck
 from omtx_core.boltz.inputs import BoltzInput, Chain, Pocket, merge_identical
 from omtx_core.boltz.plan import BoltzRun, Plan, safe_name
 from omtx_core.domain.results import TaskAnalysis
 from omtx_core.domain.runs import RunFailure
-from omtx_core.errors import FieldProblem
+from omtx_core.errors import FieldProblem, InputError
 from omtx_core.tasks import base
 
 
 class BindingAnalysis(TaskAnalysis):
     """Protein–ligand contacts of the best model and, with pocket residues, whether the pose honours them.
 
-    Both are None for a job that was never analysed (an import).
+    Both are None for a job that was never analysed (an import stored by a version before imports were analysed).
     """
 
     contacts: list[Contact] | None = None
@@ -43,6 +50,11 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
     )
     pocket_max_distance: float = Field(6.0, ge=4.0, le=20.0, description="Pocket contact distance in Å.")
     pocket_force: bool = Field(False, description="Enforce the pocket with a steering potential.")
+    ligand_unknown: bool = Field(
+        False,
+        description="Set by an import whose ligand's bond orders could not be recovered from its coordinates: the "
+        "results hold the ligand as coordinates, its SMILES is unknown. Give its SMILES (or CCD code) to run again.",
+    )
 
     @field_validator("protein_sequence")
     @classmethod
@@ -56,18 +68,35 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> ProteinLigandBindingInput:
-        ligand = self.keep_ligand(required=True)
+        if self.ligand_smiles or self.ligand_ccd:
+            self.ligand_unknown = False  # a re-run that names the ligand replaces the unknown one
+        ligand = self.keep_ligand(required=not self.ligand_unknown)
         if ligand is not None and self.predict_affinity:
             base.affinity_ligand(ligand, info, base.ligand_field(ligand))
         if self.pocket_residues is not None:
             self.pocket_residues = check_pocket(self.pocket_residues, len(self.protein_sequence))
         return self
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if not self.ligand_unknown:  # left out of every other input, so their stored form and input hash stay
+            data.pop("ligand_unknown", None)
+        return data
+
     def describe(self) -> str:
-        ligand = self.ligand_name or self.ligand_ccd or self.ligand_smiles or ""
+        unknown = "unknown ligand" if self.ligand_unknown else ""
+        ligand = self.ligand_name or self.ligand_ccd or self.ligand_smiles or unknown
         return f"{base.short(self.protein_sequence)} + {ligand[:40]}"
 
     def plan(self) -> Plan:
+        if self.ligand_unknown:  # an import's ligand known only as coordinates: Boltz needs its SMILES
+            raise InputError.single(
+                "ligand_smiles",
+                "The ligand of this imported job is known only by its coordinates: its SMILES could not be "
+                "recovered from the structure.",
+                "Give the ligand's SMILES (or CCD code) to run it again.",
+            )
         # Validation refuses an input without a ligand; one_ligand says so for a model built without it.
         ligand = self.ligand or base.one_ligand(self.ligand_smiles, self.ligand_ccd, required=True)
         chains = [Chain(base.PROTEIN_CHAIN, "protein", self.protein_sequence), base.ligand_chain(ligand)]
@@ -87,17 +116,21 @@ class ProteinLigandBindingInput(base.LigandFields, base.TaskInput):
     def analyse(self, plan: Plan, predictions: dict, failures: dict[str, RunFailure]) -> BindingAnalysis:
         """Protein–ligand contacts of the best model, and whether the requested pocket was honoured."""
         from omtx_core.analysis.contacts import check_pocket_constraint, ligand_contacts
-        from omtx_core.analysis.structure import load_structure
+        from omtx_core.analysis.structure import first_chain, load_structure
 
         prediction = predictions.get(plan.runs[0].name)
         if prediction is None:
             return BindingAnalysis()
+        # The chains as the output names them: an import's author may not have used A and L.
+        protein, ligand = first_chain(prediction, "protein"), first_chain(prediction, "ligand")
         structure = load_structure(prediction.best.structure_path)  # read once for both analyses
         check = None
         if self.pocket_residues:
-            residues = [(base.PROTEIN_CHAIN, r) for r in self.pocket_residues]
-            check = check_pocket_constraint(structure, base.LIGAND_CHAIN, residues, self.pocket_max_distance)
-        return BindingAnalysis(contacts=ligand_contacts(structure, base.LIGAND_CHAIN), pocket_check=check)
+            residues = [(protein, r) for r in self.pocket_residues]
+            check = check_pocket_constraint(structure, ligand, residues, self.pocket_max_distance)
+        # The ligand's chemistry (SMILES or CCD entry) decides H-bond donors and acceptors on the pose.
+        contacts = ligand_contacts(structure, ligand, smiles=self.ligand_smiles, ccd=self.ligand_ccd)
+        return BindingAnalysis(contacts=contacts, pocket_check=check)
 
 
 def check_pocket(residues: list[int], length: int) -> list[int]:

@@ -109,9 +109,11 @@ class VariantComparisonInput(base.LigandFields, base.TaskInput):
 
     def analyse(self, plan: Plan, predictions: dict, failures: dict[str, RunFailure]) -> VariantAnalysis:
         """Each variant against the wild type: structural change, pLDDT change, site deviations, Δ affinity."""
+        from omtx_core.analysis.structure import first_chain
         from omtx_core.analysis.variants import compare_to_wildtype
 
         wildtype = predictions.get(WILDTYPE_RUN)
+        protein = first_chain(wildtype, "protein") if wildtype is not None else None  # as the output names it
         rows: list[VariantResult] = []
         for run in plan.runs[1:]:
             for name in run.members:
@@ -123,7 +125,7 @@ class VariantComparisonInput(base.LigandFields, base.TaskInput):
                     reason = failed.message if failed else "No prediction for this variant."
                     rows.append(FailedVariant(**row, failure=reason))
                     continue
-                comparison = compare_to_wildtype(wildtype, predictions[run.name], mutations, chain=base.PROTEIN_CHAIN)
+                comparison = compare_to_wildtype(wildtype, predictions[run.name], mutations, chain=protein or "")
                 rows.append(VariantRow(**row, **dict(comparison)))
         return VariantAnalysis(variants=rows)
 

@@ -152,7 +152,11 @@ def pae_figure(prediction: BoltzPrediction, model_rank: int = 0, max_size: int =
 
 
 def iptm_figure(prediction: BoltzPrediction, model_rank: int = 0) -> go.Figure:
-    """Chain-pair ipTM with chain letters; row = the file's outer key, column = its inner key (asymmetric)."""
+    """Chain-pair ipTM with chain letters; row = the file's outer key, column = its inner key (asymmetric).
+
+    Boltz's pair_chains_iptm[X][Y] scores chain X's tokens with the complex aligned on chain Y's (compute_ptms), so
+    each cell is the row chain placed relative to the column chain (carazolol: row L, column A is 0.989).
+    """
     pairs = prediction.models[model_rank].pair_chains_iptm
     letters = [chain.id for chain in prediction.chains] or list(pairs)
     z = [[pairs.get(row, {}).get(col) for col in letters] for row in letters]
@@ -160,12 +164,12 @@ def iptm_figure(prediction: BoltzPrediction, model_rank: int = 0) -> go.Figure:
     heatmap = go.Heatmap(
         z=z, x=letters, y=letters, zmin=0.0, zmax=1.0, colorscale="Blues", texttemplate="%{z:.2f}",
         colorbar={"title": {"text": "ipTM"}},
-        hovertemplate="Row chain %{y}, column chain %{x}<br>ipTM %{z:.3f}<extra></extra>",
+        hovertemplate="Chain %{y} placed relative to chain %{x}<br>ipTM %{z:.3f}<extra></extra>",
     )  # fmt: skip
     fig = go.Figure(heatmap, layout=_LAYOUT)
-    fig.update_xaxes(title="Column chain", type="category")
-    fig.update_yaxes(title="Row chain", type="category", autorange="reversed", scaleanchor="x")
-    fig.update_layout(title="Chain-pair ipTM (read along a row; the matrix is not symmetric)")
+    fig.update_xaxes(title="…relative to chain (aligned on)", type="category")
+    fig.update_yaxes(title="Chain placed (scored)…", type="category", autorange="reversed", scaleanchor="x")
+    fig.update_layout(title="Chain-pair ipTM: each row chain placed relative to each column chain (not symmetric)")
     return fig
 
 
@@ -178,9 +182,14 @@ def _heads(ensemble: float, head1: float | None, head2: float | None) -> list[tu
 
 
 def affinity_figure(affinity: AffinityResult) -> go.Figure:
-    """pIC50 (6 − log10 IC50/µM) and binder probability: the ensemble and its two heads, side by side."""
-    pic50 = _heads(affinity.pic50, *(None if v is None else 6.0 - v for v in
-                                     (affinity.affinity_pred_value1, affinity.affinity_pred_value2)))  # fmt: skip
+    """pIC50 (6 − log10 IC50/µM) and binder probability: the ensemble and its two heads, side by side.
+
+    The heads are points of their own, joined by a line that is their range; nothing is drawn around the ensemble.
+    With --affinity_mw_correction Boltz corrects the ensemble value only (BOLTZ.md 3.4), so it can lie outside the
+    heads' range, and a bar from the heads drawn around it would miss its own value or imply values never predicted.
+    """
+    heads = (affinity.affinity_pred_value1, affinity.affinity_pred_value2)
+    pic50 = _heads(affinity.pic50, *(None if v is None else 6.0 - v for v in heads))
     probability = _heads(affinity.affinity_probability_binary, affinity.affinity_probability_binary1,
                          affinity.affinity_probability_binary2)  # fmt: skip
     fig = make_subplots(rows=1, cols=2, subplot_titles=("pIC50 (higher binds tighter)", "Binder probability"))
@@ -192,21 +201,40 @@ def affinity_figure(affinity: AffinityResult) -> go.Figure:
     title = f"Binding affinity: pIC50 {affinity.pic50:.2f}, binder probability {probability[0][1]:.3f}"
     fig.update_layout(**_LAYOUT, showlegend=False, title=title)
     fig.update_layout(margin={"t": 90})  # room for the figure title above the two panel titles
+    if mw_corrected(affinity):
+        fig.add_annotation(text=MW_NOTE, xref="paper", yref="paper", x=0.0, y=-0.09, xanchor="left", yanchor="top",
+                           align="left", showarrow=False, font={"size": 12})  # fmt: skip
+        fig.update_layout(margin={"b": 100})  # room for the two lines of the note below the axes
     return fig
 
 
+MW_NOTE = (
+    "The ensemble pIC50 includes Boltz's molecular-weight correction; the two heads do not,<br>"
+    "so the ensemble can lie outside the heads' range."
+)
+
+
+def mw_corrected(affinity: AffinityResult) -> bool:
+    """Whether the ensemble value is not the mean of its heads, as when Boltz's molecular-weight correction ran."""
+    one, two = affinity.affinity_pred_value1, affinity.affinity_pred_value2
+    # Without the correction Boltz writes the plain mean; 1e-3 log units is far above float32 rounding.
+    return one is not None and two is not None and abs(affinity.affinity_pred_value - (one + two) / 2) > 1e-3
+
+
 def _pic50_points(values: list[tuple[str, float]]) -> list[go.Scatter]:
-    (label, ensemble), heads = values[0], values[1:]
-    low, high = min([v for _, v in heads] or [ensemble]), max([v for _, v in heads] or [ensemble])
-    # The error bar spans the two heads: their disagreement says how far the ensemble can be trusted.
-    spread = {"type": "data", "symmetric": False, "array": [high - ensemble], "arrayminus": [ensemble - low],
-              "color": "#4E79A7", "thickness": 2, "width": 10}  # fmt: skip
-    return [_points([(label, ensemble)], 16, "#4E79A7", error_y=spread), _points(heads, 10, "#A0CBE8")]
+    ensemble, heads = values[:1], values[1:]
+    traces = [_points(ensemble, 16, "#4E79A7")]
+    if heads:
+        # The line between the heads is their range: how far the two heads disagree, drawn where they are.
+        traces.append(_points(heads, 10, "#A0CBE8", mode="lines+markers+text", line={"color": "#A0CBE8", "width": 2}))
+    return traces
 
 
-def _points(values: list[tuple[str, float]], size: int, colour: str, **extra: object) -> go.Scatter:
+def _points(
+    values: list[tuple[str, float]], size: int, colour: str, mode: str = "markers+text", **extra: object
+) -> go.Scatter:
     return go.Scatter(
-        x=[label for label, _ in values], y=[value for _, value in values], mode="markers+text", name="pIC50",
+        x=[label for label, _ in values], y=[value for _, value in values], mode=mode, name="pIC50",
         marker={"size": size, "color": colour}, text=[f"{value:.2f}" for _, value in values],
         textposition="top center", hovertemplate="%{x}<br>pIC50 %{y:.2f}<extra></extra>", **extra,
     )  # fmt: skip

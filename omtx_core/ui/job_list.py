@@ -10,18 +10,38 @@ from omtx_core.ui.errors import show_error
 from omtx_core.ui.job_view import STATUS_BADGES, task_title
 from omtx_core.ui.resources import jobs
 
+HIT_THRESHOLD = 0.5  # the screen's default binder-probability threshold for a hit
+
 
 def key_metric(job: Job) -> str:
-    """The one number a scientist scans a list for: best pIC50, else best confidence, else the failure."""
+    """The one number a scientist scans a list for: the best predicted binder's pIC50 (or that there is none),
+    else the best confidence, else the failure."""
     if job.error is not None:
         return job.error.message[:80]
     summary = JobSummary.read(job.result)
     if summary is None:
         return ""
-    if (pic50 := summary.best_pic50()) is not None:
-        return f"best pIC50 {pic50:.2f}"
+    if (affinity := _affinity_headline(summary)) is not None:
+        return affinity
     confidence = summary.best_confidence()
     return "" if confidence is None else f"confidence {confidence:.3f}"
+
+
+def _affinity_headline(summary: JobSummary) -> str | None:
+    """Best pIC50 among predicted binders: Boltz-2's affinity value compares binders, so a decoy never headlines."""
+    scored = {name: run for name, run in summary.runs.items() if run.pic50 is not None}
+    if not scored:
+        return None
+    probable = {name: run for name, run in scored.items() if run.binder_probability is not None}
+    if not probable:  # no probability to call hits by: the value is all there is
+        return f"best pIC50 {max(run.pic50 or 0.0 for run in scored.values()):.2f}"
+    hits = [run.pic50 or 0.0 for run in probable.values() if (run.binder_probability or 0.0) >= HIT_THRESHOLD]
+    if hits:
+        return f"best pIC50 {max(hits):.2f}"
+    name, run = max(probable.items(), key=lambda item: item[1].binder_probability or 0.0)
+    if len(probable) == 1:
+        return f"no predicted binder (probability {run.binder_probability:.2f})"
+    return f"no predicted binder; most probable {name} ({run.binder_probability:.2f})"
 
 
 def _row(job: Job) -> dict:

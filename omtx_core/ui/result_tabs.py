@@ -25,10 +25,15 @@ def run_picker(predictions: dict[str, BoltzPrediction], key: str) -> BoltzPredic
 
 
 def overview(job: Job, document: ResultDocument, prediction: BoltzPrediction | None) -> None:
+    if job.input.get("ligand_unknown"):
+        st.info(
+            "The ligand's SMILES is unknown: this job was imported and its bond orders could not be recovered "
+            "from the coordinates. Affinity and contacts come from the structure; give the SMILES to re-run it."
+        )
     if prediction is not None:
         best = prediction.best
         columns = st.columns(4)
-        columns[0].metric("Confidence score", _fmt(best.confidence_score), help="(4 × pLDDT + ipTM) / 5; 0–1.")
+        columns[0].metric("Confidence score", _fmt(best.confidence_score), help="(4 × pLDDT / 100 + ipTM) / 5; 0–1.")
         columns[1].metric("pTM", _fmt(best.ptm), help="Predicted TM-score of the whole complex; 0–1.")
         columns[2].metric("ipTM", _fmt(best.iptm), help="Interface pTM; 0 for a single chain.")
         columns[3].metric("Mean pLDDT", _fmt(best.plddt_mean * 100, 1), help="0–100; above 70 is confident.")

@@ -10,11 +10,16 @@ import streamlit as st
 from omtx_core.analysis.models import CompoundRow, FailedVariant, ScreenSummary, VariantResult, VariantRow
 from omtx_core.boltz.results import BoltzPrediction
 from omtx_core.domain.job import Job
-from omtx_core.tasks.base import LIGAND_CHAIN
 from omtx_core.tasks.drug_discovery import ScreenAnalysis
 from omtx_core.tasks.variant_comparison import WILDTYPE_RUN
 from omtx_core.ui import result_tabs
 from omtx_core.ui.text import plain, plot_text
+
+LEGACY_NOISE_NOTE = (
+    "This comparison was judged by an earlier version against a noise band that included the variant's best model, "
+    "the very model compared, so a real change could widen its own threshold and read as noise. Re-run the job to "
+    "judge it against the other samples only."
+)
 
 
 def variants(rows: list[VariantResult], predictions: dict[str, BoltzPrediction]) -> None:
@@ -25,6 +30,8 @@ def variants(rows: list[VariantResult], predictions: dict[str, BoltzPrediction])
     chosen = st.selectbox("Variant", [row.name for row in done], key="variants.choice")
     row = next(r for r in done if r.name == chosen)
     st.info(plain(row.note))
+    if row.noise is not None and not row.noise.compared_model_excluded:
+        st.warning(LEGACY_NOISE_NOTE)
     st.plotly_chart(_change_figure(row), key="variants.change")
     wildtype, variant = predictions.get(WILDTYPE_RUN), predictions.get(row.run)
     if wildtype is not None and variant is not None:
@@ -79,6 +86,7 @@ def compounds(job: Job, analysis: ScreenAnalysis, predictions: dict[str, BoltzPr
     rows = rank_compounds(analysis.rows or [], by=by)
     summary = screen_summary(rows, hit_threshold=threshold)
     _summary_metrics(summary)
+    _pose_notes(rows)
     shown = [r for r in rows if is_hit(r, threshold)] if hits_only else rows
     event = st.dataframe(
         [_compound_row(r, threshold) for r in shown],
@@ -87,6 +95,11 @@ def compounds(job: Job, analysis: ScreenAnalysis, predictions: dict[str, BoltzPr
         selection_mode="single-row",
         key="compounds.table",
     )
+    if any(row.lipinski_hbd is not None for row in rows):  # results stored before describe the form as given
+        st.caption(
+            "Descriptors are of the neutral parent; the *as given* columns show the charged form entered, where it "
+            "differs. Ro5 violations count Lipinski's own donors (NH + OH) and acceptors (N + O)."
+        )
     st.plotly_chart(_scatter(rows, threshold), key="compounds.scatter")
     _downloads(job, rows, predictions)
     if event.selection.rows:
@@ -117,10 +130,32 @@ def _summary_metrics(summary: ScreenSummary) -> None:
     columns[0].metric("Hits", f"{summary.n_hits} / {summary.n_done}")
     rate = summary.hit_rate
     columns[1].metric("Hit rate", "—" if rate is None else f"{rate:.0%}")
-    columns[2].metric("Best pIC50", _num(summary.best_pic50), help=plain(summary.best_compound) or None)
-    columns[3].metric("Median pIC50", _num(summary.median_pic50))
+    best = summary.best_compound
+    help_text = f"{plain(best)}: the hit with the highest pIC50." if best else "Affinity is compared among hits only."
+    columns[2].metric("Best pIC50 among hits", _num(summary.best_pic50), help=help_text)
+    columns[3].metric("Median pIC50 (all scored)", _num(summary.median_pic50))
+    probable, probability = summary.most_probable_compound, summary.most_probable_probability
+    if not summary.n_hits and probable is not None and probability is not None:
+        # Boltz-2's affinity value is meaningful among binders: a decoy's high pIC50 must not read as a lead.
+        st.info(
+            f"No predicted binder: no compound reaches binder probability ≥ {summary.threshold:.2f}. The most "
+            f"probable is {plain(probable)} (probability {probability:.3f}); compare pIC50 only among binders."
+        )
     if summary.n_failed:
         st.warning(f"{summary.n_failed} compound(s) have no prediction; their rows say why.")
+
+
+def _pose_notes(rows: list[CompoundRow]) -> None:
+    """Every pose warning and skipped pose (stored by the analysis), as the SDF download also carries them."""
+    notes = [f"{row.name}: {row.pose_warning}" for row in rows if row.pose_warning]
+    if not notes:
+        return
+    st.warning(
+        f"{len(notes)} compound(s) have a pose warning: the predicted pose contradicts stereochemistry the SMILES "
+        "specifies, or cannot be matched to the SMILES (its SDF record then has no atoms). The SDF and CSV say which."
+    )
+    with st.expander("Pose warnings", expanded=len(notes) <= 5):
+        st.markdown("\n".join(f"- {plain(note)}" for note in notes))
 
 
 def _compound_row(row: CompoundRow, threshold: float) -> dict[str, Any]:
@@ -135,7 +170,10 @@ def _compound_row(row: CompoundRow, threshold: float) -> dict[str, Any]:
         "Ligand ipTM": row.ligand_iptm,
         "Pocket pLDDT": row.pocket_plddt,
         "MW": row.mw,
+        "MW as given": row.mw_as_given,
         "cLogP": row.clogp,
+        "cLogP as given": row.clogp_as_given,
+        "Ro5 violations": row.lipinski_violations,
         "QED": row.qed,
         "LE": row.ligand_efficiency,
         "Status": row.failure or row.status,
@@ -168,6 +206,7 @@ def _scatter(rows: list[CompoundRow], threshold: float) -> go.Figure:
 def _downloads(job: Job, rows: list[CompoundRow], predictions: dict[str, BoltzPrediction]) -> None:
     from omtx_core.analysis.poses import poses_to_sdf
     from omtx_core.analysis.screening import rows_to_csv
+    from omtx_core.analysis.structure import first_chain
 
     def sdf() -> str:
         items = [
@@ -175,7 +214,7 @@ def _downloads(job: Job, rows: list[CompoundRow], predictions: dict[str, BoltzPr
                 r.name,
                 r.smiles,
                 predictions[r.run].best.structure_path,
-                LIGAND_CHAIN,
+                first_chain(predictions[r.run], "ligand"),  # as the output names it (imports choose their own)
                 {"pIC50": r.pic50, "binder_probability": r.binder_probability},
             )
             for r in rows

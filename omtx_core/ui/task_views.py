@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from omtx_core.analysis.interfaces import placements
 from omtx_core.analysis.models import Contact, Interface, PocketResidueCheck
 from omtx_core.boltz.results import BoltzPrediction
 from omtx_core.domain.job import Job
@@ -22,12 +23,25 @@ from omtx_core.ui.text import plain
 Predictions = dict[str, BoltzPrediction]
 Views = dict[str, Callable[[], None]]
 
+MOLECULE_WORDS = {"protein": "protein", "dna": "DNA", "rna": "RNA", "ligand": "ligand"}
 KIND_WORDS = {
     "hydrogen_bond": "H-bond",
+    "possible_hydrogen_bond": "possible H-bond",
     "salt_bridge": "salt bridge",
     "hydrophobic": "hydrophobic",
     "pi_stacking": "π-stacking",
+    "clash": "clash",
 }
+CONTACT_KINDS_NOTE = (
+    "H-bond: a donor and an acceptor within 3.5 Å. Possible H-bond: the same distance, but whether one atom donates "
+    "to the other depends on protonation or tautomer (His, amines, acids, Cys), or the ligand's chemistry is unknown "
+    "(no SMILES, or one that does not match the pose). Predicted structures have no hydrogens, so angles are not "
+    "checked. Clash: heavy atoms closer than 0.75 × the sum of their van der Waals radii (as PoseBusters checks)."
+)
+LEGACY_CONTACTS_NOTE = (
+    "These contacts were analysed by an earlier version: an H-bond there is any N/O pair within 3.5 Å, without "
+    "donor and acceptor roles, and clashes were not checked. Re-run the job for checked contacts."
+)
 
 
 def views_for(job: Job, document: ResultDocument, predictions: Predictions) -> Views:
@@ -49,7 +63,11 @@ def _binding(job: Job, analysis: BindingAnalysis, predictions: Predictions) -> V
 
 
 def _complex(job: Job, analysis: ComplexAnalysis, predictions: Predictions) -> Views:
-    return {} if analysis.interfaces is None else {"Interfaces": lambda: interfaces(analysis.interfaces or [])}
+    if analysis.interfaces is None:
+        return {}
+    first = next(iter(predictions.values()), None)
+    kinds = {chain.id: chain.type for chain in first.chains} if first is not None else {}
+    return {"Interfaces": lambda: interfaces(analysis.interfaces or [], kinds)}
 
 
 def _binding_sites(job: Job, analysis: BindingSiteAnalysis, predictions: Predictions) -> Views:
@@ -86,17 +104,12 @@ TASK_VIEWS: dict[str, Callable[..., Views]] = {
 
 def contacts(rows: list[Contact], check: list[PocketResidueCheck] | None, prediction: BoltzPrediction) -> None:
     st.markdown(f"**{len(rows)} residue(s)** have a heavy atom within 4 Å of the ligand (best model).")
-    st.dataframe(
-        [
-            {
-                "Residue": c.residue,
-                "Closest distance (Å)": c.distance_A,
-                "Interactions": ", ".join(KIND_WORDS.get(k, k) for k in c.kinds) or "contact",
-            }
-            for c in rows
-        ],
-        hide_index=True,
-    )
+    warning = clash_warning(rows)
+    if warning:
+        st.warning(warning)
+    st.dataframe(contact_rows(rows), hide_index=True)
+    legacy = any(c.kinds and not c.pairs and {"hydrogen_bond", "salt_bridge"} & set(c.kinds) for c in rows)
+    st.caption(LEGACY_CONTACTS_NOTE if legacy else CONTACT_KINDS_NOTE)
     if check:
         missed = [c for c in check if not c.satisfied]
         if missed:
@@ -112,31 +125,81 @@ def contacts(rows: list[Contact], check: list[PocketResidueCheck] | None, predic
     result_tabs.structure(prediction, "contacts.3d", highlight=highlight)
 
 
-def interfaces(items: list[Interface]) -> None:
+def contact_rows(rows: list[Contact]) -> list[dict]:
+    """The contacts table: closest distance, interactions in words, and the atom pairs behind them."""
+    return [
+        {
+            "Residue": c.residue,
+            "Closest distance (Å)": c.distance_A,
+            "Interactions": ", ".join(KIND_WORDS.get(k, k) for k in c.kinds) or "contact",
+            "Atom pairs (residue–ligand)": "; ".join(
+                f"{p.residue_atom}–{p.ligand_atom} {p.distance_A:.2f} Å {KIND_WORDS.get(p.kind, p.kind)}"
+                for p in c.pairs
+            ),
+        }
+        for c in rows
+    ]
+
+
+def clash_warning(rows: list[Contact]) -> str | None:
+    """What the page says when the pose clashes with residues (None when it does not), naming each clashing pair."""
+    clashing = [c for c in rows if "clash" in c.kinds]
+    if not clashing:
+        return None
+    listed = "; ".join(
+        f"{c.residue} ("
+        + ", ".join(f"{p.residue_atom}–{p.ligand_atom} {p.distance_A:.2f} Å" for p in c.pairs if p.kind == "clash")
+        + ")"
+        for c in clashing
+    )
+    return (
+        f"The predicted pose clashes with {len(clashing)} residue(s): {plain(listed)}. Heavy atoms this close "
+        "(under 0.75 × the sum of their van der Waals radii) are not physical, so the pose is unreliable there and "
+        "these pairs count as no interaction. Look at more diffusion samples, or treat this pose with caution."
+    )
+
+
+def interfaces(items: list[Interface], kinds: dict[str, str] | None = None) -> None:
+    """One row per direction of each chain pair; `kinds` (chain id → molecule type) names the chains in words."""
     if not items:
         st.info("No two chains come within 5 Å of each other in the best model.")
         return
-    table = []
-    for item in items:
-        a, b = item.chains
-        table.append(
-            {
-                "Chains": f"{a}–{b}",
-                "Residues": f"{item.residue_counts[a]} + {item.residue_counts[b]}",
-                "Atom contacts (≤5 Å)": item.contacts,
-                "ipTM →": item.directed(item.iptm, a, b),
-                "ipTM ←": item.directed(item.iptm, b, a),
-                "Mean PAE → (Å)": item.directed(item.mean_pae_A, a, b),
-                "Mean PAE ← (Å)": item.directed(item.mean_pae_A, b, a),
-            }
-        )
-    st.dataframe(table, hide_index=True)
-    st.caption("ipTM and PAE are directional: A→B scores B's placement as seen from A's frame.")
+    st.dataframe(interface_rows(items, kinds or {}), hide_index=True)
+    st.caption(
+        "Each row reads both numbers the same way, for one chain placed relative to the other: they score the "
+        "placed chain's residues (or ligand atoms) with the complex aligned on the other chain. "
+        "ipTM: 0–1, higher is better; mean PAE: Å, lower is better. The two directions of a pair can differ."
+    )
     for item in items:
         # Chain ids and residue names come from the structure file, which an imported job's uploader wrote.
         with st.expander(f"Interface residues {plain(item.chains[0])}–{plain(item.chains[1])}"):
             for chain, residues in item.residues.items():
                 st.markdown(f"**{plain(chain)}:** " + plain(", ".join(residues)))
+
+
+def interface_rows(items: list[Interface], kinds: dict[str, str]) -> list[dict]:
+    """The interfaces table: per pair, the second chain placed relative to the first, then the reverse."""
+    rows = []
+    for item in items:
+        a, b = item.chains
+        for placement in placements(item):
+            rows.append(
+                {
+                    "Chains": f"{a}–{b}",
+                    "Placement": f"{_chain_words(placement.placed, kinds)} placed relative to "
+                    f"{_chain_words(placement.reference, kinds)}",
+                    "ipTM": placement.iptm,
+                    "Mean PAE (Å)": placement.mean_pae_A,
+                    "Residues": f"{item.residue_counts[a]} + {item.residue_counts[b]}",
+                    "Atom contacts (≤5 Å)": item.contacts,
+                }
+            )
+    return rows
+
+
+def _chain_words(chain: str, kinds: dict[str, str]) -> str:
+    kind = kinds.get(chain)
+    return f"{MOLECULE_WORDS.get(kind, kind)} {chain}" if kind else f"chain {chain}"
 
 
 def pockets(analysis: BindingSiteAnalysis, prediction: BoltzPrediction) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import gemmi
@@ -14,83 +13,27 @@ from omtx_core.analysis.models import Contact, Pocket, PocketResidueCheck
 from omtx_core.analysis.pockets import detect_pockets
 from omtx_core.analysis.structure import heavy_atom_coords, load_structure, neighbor_search, residue_records
 from omtx_core.errors import BoltzOutputError
+from tests.analysis.built_complexes import (
+    ASPARTATE,
+    HEXAGON,
+    LEUCINE,
+    LYSINE,
+    PHENYLALANINE,
+    SERINE,
+    Atoms,
+    at,
+    carbons,
+    write_pdb,
+)
+from tests.examples import CARAZOLOL as CARAZOLOL_SMILES
 
 CARAZOLOL = Path("protein_ligand_affinity_b2ar_carazolol/boltz_results_b2ar_carazolol_affinity/predictions")
-CONTACT_KEYS = {"residue", "chain", "number", "name", "distance_A", "kinds"}
-
-Atoms = list[tuple[str, str, tuple[float, float, float]]]  # (atom name, element, position)
+CONTACT_KEYS = {"residue", "chain", "number", "name", "distance_A", "kinds", "pairs"}
 
 
-def write_pdb(path: Path, protein: list[tuple[int, str, Atoms]], ligand: Atoms) -> Path:
-    """Chain A from (number, residue name, atoms) and a one-residue ligand `LIG` as chain L, written with gemmi."""
-    model = gemmi.Model(1)
-    chain = gemmi.Chain("A")
-    for number, name, atoms in protein:
-        chain.add_residue(make_residue(name, number, atoms, het=False))
-    model.add_chain(chain)
-    ligand_chain = gemmi.Chain("L")
-    ligand_chain.add_residue(make_residue("LIG", 1, ligand, het=True))
-    model.add_chain(ligand_chain)
-    structure = gemmi.Structure()
-    structure.add_model(model)
-    structure.setup_entities()
-    structure.write_pdb(str(path))
-    return path
-
-
-def make_residue(name: str, number: int, atoms: Atoms, *, het: bool) -> gemmi.Residue:
-    residue = gemmi.Residue()
-    residue.name, residue.seqid, residue.het_flag = name, gemmi.SeqId(number, " "), "H" if het else "A"
-    for atom_name, element, xyz in atoms:
-        atom = gemmi.Atom()
-        atom.name, atom.element, atom.pos = atom_name, gemmi.Element(element), gemmi.Position(*xyz)
-        atom.b_iso, atom.occ = 90.0, 1.0
-        residue.add_atom(atom)
-    return residue
-
-
-def at(angle_deg: float, length: float, origin=(0.0, 0.0, 0.0), z: float = 0.0) -> tuple[float, float, float]:
-    """The point `length` Å from `origin` in direction `angle_deg` in the xy plane, at height `z`."""
-    angle = math.radians(angle_deg)
-    return (origin[0] + length * math.cos(angle), origin[1] + length * math.sin(angle), z)
-
-
-def backbone(x: float) -> Atoms:
-    """N, CA, C, O placed well away (x ≤ −3.5 Å) from anything the tests put near the origin."""
-    return [("N", "N", (x - 1.2, 0.8, 0.0)), ("CA", "C", (x, 0.0, 0.0)), ("C", "C", (x - 0.6, -1.3, 0.0)),
-            ("O", "O", (x - 1.8, -1.5, 0.0))]  # fmt: skip
-
-
-SERINE = (7, "SER", [*backbone(-3.5), ("CB", "C", (-1.43, 0.0, 0.0)), ("OG", "O", (0.0, 0.0, 0.0))])
-LEUCINE = (
-    11,
-    "LEU",
-    [*backbone(-5.0), ("CB", "C", (-3.6, 1.0, 0.0)), ("CG", "C", (-2.5, 0.0, 0.0)), ("CD2", "C", (-2.4, -1.0, 1.2)),
-     ("CD1", "C", (0.0, 0.0, 0.0))],
-)  # fmt: skip
-ASPARTATE = (
-    113,
-    "ASP",
-    [*backbone(-3.5), ("CB", "C", (-1.52, 0.0, 0.0)), ("CG", "C", (0.0, 0.0, 0.0)),
-     ("OD1", "O", at(30, 1.25)), ("OD2", "O", at(-30, 1.25))],
-)  # fmt: skip
-LYSINE = (40, "LYS", [*backbone(-6.0), ("CD", "C", (-2.6, 1.2, 0.0)), ("CE", "C", (-1.49, 0.0, 0.0)),
-                      ("NZ", "N", (0.0, 0.0, 0.0))])  # fmt: skip
-HEXAGON = [at(angle, 1.39) for angle in (180, 120, 60, 0, -60, -120)]
-PHENYLALANINE = (
-    290,
-    "PHE",
-    [*backbone(-4.5), ("CB", "C", (-2.9, 0.0, 0.0)),
-     *[(name, "C", xyz) for name, xyz in zip(("CG", "CD1", "CE1", "CZ", "CE2", "CD2"), HEXAGON, strict=True)]],
-)  # fmt: skip
-
-
-def carbons(points) -> Atoms:
-    return [(f"C{i + 1}", "C", tuple(map(float, xyz))) for i, xyz in enumerate(points)]
-
-
-def only_contact(tmp_path: Path, protein_residue, ligand: Atoms) -> Contact:
-    contacts = ligand_contacts(write_pdb(tmp_path / "complex.pdb", [protein_residue], ligand), "L")
+def only_contact(tmp_path: Path, protein_residue, ligand: Atoms, smiles: str | None = None) -> Contact:
+    """The one contact of a built complex; `smiles` gives the ligand's chemistry (donors, acceptors, charges)."""
+    contacts = ligand_contacts(write_pdb(tmp_path / "complex.pdb", [protein_residue], ligand), "L", smiles=smiles)
     assert len(contacts) == 1
     assert set(contacts[0].model_dump()) == CONTACT_KEYS
     return contacts[0]
@@ -106,7 +49,7 @@ def json_round_trip(model_type, items: list) -> None:
 
 def test_oxygen_2_9_A_from_serine_og_is_a_hydrogen_bond(tmp_path):
     methanol = [("O1", "O", (2.9, 0.0, 0.0)), ("C1", "C", (4.33, 0.0, 0.0))]
-    contact = only_contact(tmp_path, SERINE, methanol)
+    contact = only_contact(tmp_path, SERINE, methanol, smiles="CO")
 
     assert contact.residue == "A:7:SER"
     assert (contact.chain, contact.number, contact.name) == ("A", 7, "SER")
@@ -135,7 +78,7 @@ def test_an_ammonium_nitrogen_near_aspartate_is_a_salt_bridge(tmp_path):
         ("N1", "N", (nitrogen[0] + 3.0, nitrogen[1], 0.0)),
         ("C1", "C", (nitrogen[0] + 4.47, nitrogen[1], 0.0)),
     ]
-    contact = only_contact(tmp_path, ASPARTATE, methylammonium)
+    contact = only_contact(tmp_path, ASPARTATE, methylammonium, smiles="C[NH3+]")
 
     assert contact.distance_A == pytest.approx(3.0, abs=0.005)
     assert contact.kinds == ["hydrogen_bond", "salt_bridge"]
@@ -147,7 +90,7 @@ def test_an_amide_nitrogen_near_aspartate_is_not_a_salt_bridge(tmp_path):
     acetamide = [("N1", "N", n), ("C1", "C", carbonyl), ("O1", "O", at(60, 1.23, carbonyl)),
                  ("C2", "C", at(-60, 1.51, carbonyl))]  # fmt: skip
 
-    assert only_contact(tmp_path, ASPARTATE, acetamide).kinds == ["hydrogen_bond"]
+    assert only_contact(tmp_path, ASPARTATE, acetamide, smiles="CC(N)=O").kinds == ["hydrogen_bond"]
 
 
 def carboxyl(methyl_ester: bool) -> Atoms:
@@ -160,8 +103,8 @@ def carboxyl(methyl_ester: bool) -> Atoms:
 
 
 def test_a_carboxylate_near_lysine_is_a_salt_bridge_but_an_ester_is_not(tmp_path):
-    acetate = only_contact(tmp_path, LYSINE, carboxyl(methyl_ester=False))
-    ester = only_contact(tmp_path, LYSINE, carboxyl(methyl_ester=True))
+    acetate = only_contact(tmp_path, LYSINE, carboxyl(methyl_ester=False), smiles="CC(=O)[O-]")
+    ester = only_contact(tmp_path, LYSINE, carboxyl(methyl_ester=True), smiles="COC(C)=O")
 
     assert acetate.distance_A == pytest.approx(3.0, abs=0.005)
     assert acetate.kinds == ["hydrogen_bond", "salt_bridge"]
@@ -195,7 +138,7 @@ def test_contacts_are_sorted_by_distance_and_json_able(tmp_path):
     ligand = [("O1", "O", (2.9, 0.0, 0.0)), ("C1", "C", (2.9, 1.43, 0.0)), ("C2", "C", (2.9, 2.96, 0.0))]
     path = write_pdb(tmp_path / "two.pdb", [serine_far, SERINE], ligand)
 
-    contacts = ligand_contacts(path, "L")
+    contacts = ligand_contacts(path, "L", smiles="CCO")
 
     assert [contact.residue for contact in contacts] == ["A:7:SER", "A:8:SER"]
     assert contacts[0].distance_A < contacts[1].distance_A
@@ -284,7 +227,7 @@ def carazolol_model(fixtures_dir) -> Path:
 
 @pytest.fixture(scope="module")
 def carazolol_contacts(carazolol_model) -> list[Contact]:
-    return ligand_contacts(carazolol_model, "L")
+    return ligand_contacts(carazolol_model, "L", smiles=CARAZOLOL_SMILES)
 
 
 def atoms_by_residue(path: Path) -> dict[tuple[str, int], np.ndarray]:

@@ -12,7 +12,7 @@ import gemmi
 import numpy as np
 import pytest
 
-from omtx_core.analysis.interfaces import chain_pair_interfaces, token_ranges
+from omtx_core.analysis.interfaces import chain_pair_interfaces, placements, token_ranges
 from omtx_core.analysis.models import Interface
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.boltz.results import BoltzPrediction, ChainInfo
@@ -123,3 +123,40 @@ def test_without_a_pae_file_the_mean_pae_is_none(tmp_path: Path, fixtures_dir: P
     entries = chain_pair_interfaces(prediction)
     assert entries and all(entry.mean_pae_A is None for entry in entries)
     assert all(value is not None for entry in entries for value in entry.iptm.values())
+
+
+def test_placement_reads_ipTM_and_PAE_the_same_way_as_boltz(carazolol: BoltzPrediction) -> None:
+    # Boltz's compute_ptms (BOLTZ.md 3.3): pair_chains_iptm[X][Y] scores chain X's tokens in chain Y's frames, so the
+    # ligand placed relative to the protein is pair[L][A], which is the file's ligand_iptm. PAE[i, j] is the error of
+    # token j when aligned on token i: the ligand relative to the protein is rows A, columns L.
+    raw = json.loads(carazolol.best.confidence_path.read_text())
+    pae = np.load(carazolol.best.pae_path)["pae"]
+    (entry,) = chain_pair_interfaces(carazolol)
+    found = {(p.placed, p.reference): p for p in placements(entry)}
+    assert set(found) == {("L", "A"), ("A", "L")}
+    ligand = found["L", "A"]
+    assert ligand.iptm == pytest.approx(raw["ligand_iptm"], abs=5e-4) == pytest.approx(0.989, abs=5e-4)
+    assert ligand.mean_pae_A == pytest.approx(pae[:413, 413:].mean(), abs=5e-4)
+    protein = found["A", "L"]
+    assert protein.iptm == pytest.approx(raw["pair_chains_iptm"]["0"]["1"], abs=5e-4)  # 0.595
+    assert protein.mean_pae_A == pytest.approx(pae[413:, :413].mean(), abs=5e-4)
+
+
+def test_placement_of_the_peptide_on_the_hla_chain(pmhc: BoltzPrediction) -> None:
+    raw = json.loads(pmhc.best.confidence_path.read_text())["pair_chains_iptm"]
+    pae = np.load(pmhc.best.pae_path)["pae"]
+    found = {(p.placed, p.reference): p for p in placements(_pair(chain_pair_interfaces(pmhc), "B", "D"))}
+    # D (the peptide, index 3) placed relative to B (the HLA heavy chain, index 1): rows B, columns D of the PAE.
+    assert found["D", "B"].iptm == pytest.approx(raw["3"]["1"], abs=5e-4)
+    assert found["D", "B"].mean_pae_A == pytest.approx(pae[144:420, 520:529].mean(), abs=5e-4)
+    assert found["B", "D"].iptm == pytest.approx(raw["1"]["3"], abs=5e-4)
+    assert found["B", "D"].mean_pae_A == pytest.approx(pae[520:529, 144:420].mean(), abs=5e-4)
+
+
+def test_placement_without_a_pae_file_has_ipTM_only() -> None:
+    entry = Interface(chains=["A", "L"], residues={"A": [], "L": []}, residue_counts={"A": 0, "L": 0}, contacts=1,
+                      iptm={"A→L": 0.5, "L→A": 0.9}, mean_pae_A=None)  # fmt: skip
+    assert [(p.placed, p.reference, p.iptm, p.mean_pae_A) for p in placements(entry)] == [
+        ("L", "A", 0.9, None),
+        ("A", "L", 0.5, None),
+    ]

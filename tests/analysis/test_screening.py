@@ -16,6 +16,7 @@ from omtx_core.analysis.models import CompoundRow, ScreenSummary
 from omtx_core.analysis.poses import pose_molecule
 from omtx_core.analysis.screening import (
     CSV_COLUMNS,
+    CSV_HEADERS,
     compound_row,
     descriptors,
     is_hit,
@@ -216,6 +217,8 @@ def test_hit_calls_and_summary_with_a_threshold(tmp_path):
         "median_pic50": pytest.approx(8.0),
         "best_compound": "strong",
         "threshold": 0.5,
+        "most_probable_compound": "strong",
+        "most_probable_probability": pytest.approx(0.97),
     }
     strict = screen_summary(rows, hit_threshold=0.9)
     assert strict.n_hits == 1 and strict.hit_rate == pytest.approx(1 / 3, abs=1e-4)
@@ -237,7 +240,7 @@ def test_csv_has_every_column_in_ranked_order(tmp_path):
     rows.insert(0, compound_row("broken", ASPIRIN, None, failure="Out of memory."))
     text = rows_to_csv(rank_compounds(rows, by="pic50"))
     records = list(csv.DictReader(io.StringIO(text)))
-    assert tuple(records[0].keys()) == CSV_COLUMNS
+    assert tuple(records[0].keys()) == CSV_HEADERS
     assert set(CSV_COLUMNS) == set(rows[1].model_dump()) - {"run"}  # the CSV leaves no row key out but the run
     assert [r["name"] for r in records] == ["strong", "weak", "broken"]
     assert [r["rank"] for r in records] == ["1", "2", "3"]
@@ -293,7 +296,11 @@ def test_unmatched_poses_are_skipped_and_reported(carazolol):
             ("carazolol", CARAZOLOL.replace("@@", "@"), path, "L"),
         ]
     )
-    assert [m.GetProp("_Name") for m in _read_sdf(sdf)] == ["carazolol"]
+    records = _read_sdf(sdf)  # a skipped compound stays as a record without atoms, saying why
+    assert [(m.GetProp("_Name"), m.GetNumAtoms()) for m in records] == [
+        ("aspirin", 0), ("propyl", 0), ("no_ligand", 0), ("carazolol", 22)
+    ]  # fmt: skip
+    assert records[0].GetProp("pose_skipped") == "chain L has 22 heavy atoms in the model, the SMILES has 13."
     assert problems[0] == "aspirin: pose skipped, chain L has 22 heavy atoms in the model, the SMILES has 13."
     assert problems[1].startswith("propyl: pose skipped, the bonds in the model do not match the SMILES")
     assert problems[2] == "no_ligand: pose skipped, the model has no ligand atoms in chain B."

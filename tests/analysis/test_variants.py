@@ -128,11 +128,11 @@ def test_plddt_change_uses_the_chain_tokens_times_100(pmhc: BoltzPrediction) -> 
 
 
 def test_a_change_between_samples_is_judged_below_noise(pmhc: BoltzPrediction) -> None:
-    # Sample 1 as the "variant": its difference from sample 0 is one of the sample pairs themselves.
+    # Sample 1 as the "variant": its difference from sample 0 is one of the wild type's sample pairs.
     result = compare_to_wildtype(pmhc, _best_first(pmhc, 1), [(7, "Y", "Y")], chain="B")
     noise = result.noise
     assert noise.samples == {"wildtype": 3, "variant": 3}
-    assert noise.sample_pairs == 6
+    assert noise.sample_pairs == 4  # the wild type's 3 pairs and the variant's samples 0 and 2 (not 1, compared)
     assert 0 < noise.rmsd_mean_A <= noise.rmsd_max_A
     assert result.rmsd_A <= noise.rmsd_max_A
     assert len(noise.per_residue_spread_A) == 276
@@ -196,3 +196,45 @@ def test_chains_of_different_length_pair_up_by_the_alignment(tmp_path: Path) -> 
     assert all(value is not None and value < 0.1 for value in deviations[:36])
     assert deviations[36:] == [None] * 4
     assert result.tm_score < 1.0  # normalised by the 40 wild-type residues
+
+
+# --- the noise band leaves out the model being compared ----------------------------------------------------
+
+
+def _with_residue_moved(tmp_path: Path, fixtures_dir: Path, index: int, shift: float) -> tuple[BoltzPrediction, str]:
+    """A copy of the complex whose best model has residue `index + 1` of chain B moved `shift` Å along x."""
+    copy = parse_boltz_output(shutil.copytree(fixtures_dir / PMHC, tmp_path / PMHC))[0]
+    structure = gemmi.read_structure(str(copy.best.structure_path))
+    for atom in structure[0]["B"][index]:
+        atom.pos = gemmi.Position(atom.pos.x + shift, atom.pos.y, atom.pos.z)
+    structure.make_mmcif_document().write_file(str(copy.best.structure_path))
+    return copy, gemmi.find_tabulated_residue(structure[0]["B"][index].name).one_letter_code.upper()
+
+
+def test_the_compared_model_is_left_out_of_the_variants_noise(tmp_path: Path, fixtures_dir: Path, pmhc) -> None:
+    # The variant's best model carries a 6 Å change at residue 50; its other two samples are ordinary. Were the best
+    # model one of the variant's sample pairs, its own change would set the band it is judged against (6.10 Å here,
+    # so the 6 Å change was called noise).
+    variant, letter = _with_residue_moved(tmp_path, fixtures_dir, 49, -6.0)
+    assert len(variant.models) == 3
+
+    result = compare_to_wildtype(pmhc, variant, [(50, letter, letter)], chain="B")
+    noise = result.noise
+    assert noise.samples == {"wildtype": 3, "variant": 3}
+    assert noise.sample_pairs == 4  # the wild type's 3 pairs and the variant's samples 2 and 3; never its best
+    assert noise.compared_model_excluded is True
+    assert result.site_deviation[0].max_A == pytest.approx(6.0, abs=0.3)
+    assert noise.per_residue_spread_A[49] < 2.0  # the ordinary spread, not the 6 Å change itself
+    assert result.below_noise is False
+    assert "exceeds the spread between diffusion samples" in result.note
+    assert "variant's 2 other samples" in result.note
+
+
+def test_two_variant_samples_and_one_wildtype_sample_give_no_noise_band(pmhc) -> None:
+    # The variant's only other sample makes no pair; its best model, the one compared, may not make one.
+    wildtype = dataclasses.replace(pmhc, models=[pmhc.models[0]])
+    variant = dataclasses.replace(pmhc, models=list(pmhc.models[1:]))
+
+    result = compare_to_wildtype(wildtype, variant, [], chain="B")
+    assert result.noise is None and result.below_noise is None
+    assert SINGLE_SAMPLE_NOTE in result.note

@@ -150,6 +150,18 @@ def test_metrics_csv_has_one_row_per_run_with_lab_units(store, artifacts, worker
     assert float(row["ligand_ipTM"]) == pytest.approx(0.98928, abs=1e-4) and row["failure_reason"] == ""
 
 
+def test_metrics_csv_gives_plddt_on_the_0_100_scale_with_the_unit_in_the_header(store, artifacts, worker):
+    job = completed(store, worker)
+    reader = csv.DictReader(io.StringIO(metrics_csv(job, read_result_document(job.id, artifacts))))
+    (row,) = list(reader)
+    plddt = [name for name in reader.fieldnames if "pLDDT" in name]
+    assert plddt == ["complex_pLDDT_0_100", "complex_ipLDDT_0_100", "mean_pLDDT_0_100"]
+    # Boltz's confidence JSON: complex_plddt 0.7887, complex_iplddt 0.8839 (0–1); the CSV reads as the B-factors do.
+    assert float(row["complex_pLDDT_0_100"]) == pytest.approx(78.87, abs=0.01)
+    assert float(row["complex_ipLDDT_0_100"]) == pytest.approx(88.39, abs=0.01)
+    assert float(row["mean_pLDDT_0_100"]) == pytest.approx(78.87, abs=0.01)
+
+
 def test_metrics_rows_list_failed_runs_with_their_reason(store, artifacts, worker, engine):
     runs = [
         run.name for run in validate_task_input("drug_discovery", VALID_INPUTS["drug_discovery"], Settings()).plan.runs

@@ -10,15 +10,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from rdkit import Chem
-from rdkit.Chem import AllChem
 
 from omtx_core.boltz.outputs import parse_boltz_output
 from omtx_core.domain.identity import LOCAL_OWNER
 from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.errors import ImportRefused
 from omtx_core.jobs.export import materialize
-from omtx_core.jobs.importer import import_boltz_results, infer_input, smiles_from_coordinates
+from omtx_core.jobs.import_input import infer_input
+from omtx_core.jobs.importer import import_boltz_results
 from omtx_core.tasks.protein_ligand_binding import BindingAnalysis
 from tests.boltz_fixture_output import AFFINITY_CASE, AFFINITY_NAME, FIXTURES, write_prediction
 from tests.services import job_service
@@ -70,10 +69,9 @@ def test_zip_import_is_a_completed_protein_ligand_binding_job(store, artifacts, 
     document = json.loads(artifacts.get(f"results/{job.id}/result.json"))
     run = document["runs"][AFFINITY_NAME]
     assert [c["id"] for c in run["chains"]] == ["A", "L"] and artifacts.exists(run["models"][0]["structure_path"])
-    typed = job_service(store, artifacts).result_document(job)  # never analysed: the task's model, empty
-    assert typed.analysis == BindingAnalysis() and typed.runs[AFFINITY_NAME].affinity.pic50 == pytest.approx(
-        CARAZOLOL_PIC50
-    )
+    typed = job_service(store, artifacts).result_document(job)  # analysed as a run: the task's model, filled
+    assert isinstance(typed.analysis, BindingAnalysis) and typed.analysis.contacts
+    assert typed.runs[AFFINITY_NAME].affinity.pic50 == pytest.approx(CARAZOLOL_PIC50)
     assert set(job.artifacts) == set(artifacts.list(f"results/{job.id}/")) | {f"logs/{job.id}/engine.log"}
     assert "did not run this job" in artifacts.get(f"logs/{job.id}/engine.log").decode()
     (prediction,) = parse_boltz_output(materialize(job, artifacts, tmp_path / "cache"))
@@ -117,12 +115,17 @@ def test_folder_import_of_a_four_chain_complex(store, artifacts):
     assert "the folder boltz_results_input_folder" in artifacts.get(f"logs/{job.id}/engine.log").decode()
 
 
-def test_ligand_without_a_recoverable_smiles_falls_back_to_the_protein(store, artifacts, monkeypatch):
-    monkeypatch.setattr("omtx_core.jobs.importer.smiles_from_coordinates", lambda atoms: None)
-    job = do_import(AFFINITY_CASE, store, artifacts)
+def test_a_ligand_without_recoverable_bond_orders_or_affinity_falls_back_to_the_protein(
+    store, artifacts, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("omtx_core.jobs.import_input.recover_smiles", lambda atoms: None)
+    folder = tmp_path / AFFINITY_CASE.name
+    shutil.copytree(AFFINITY_CASE, folder)
+    (folder / "predictions" / AFFINITY_NAME / f"affinity_{AFFINITY_NAME}.json").unlink()  # not a binding job
+    job = do_import(folder, store, artifacts)
     assert job.task_type == "protein_structure" and len(job.input["protein_sequence"]) == 413
-    assert job.result["runs"][AFFINITY_NAME]["pic50"] == pytest.approx(CARAZOLOL_PIC50)  # results keep it all
-    assert "chain L could not be read" in artifacts.get(f"logs/{job.id}/engine.log").decode()
+    log = artifacts.get(f"logs/{job.id}/engine.log").decode()
+    assert "SMILES is unknown" in log and "chain L is left out" in log
 
 
 def test_a_ccd_ligand_keeps_its_code(tmp_path):
@@ -133,25 +136,7 @@ def test_a_ccd_ligand_keeps_its_code(tmp_path):
     (prediction,) = parse_boltz_output(results)
     task, data, notes = infer_input(prediction, "ATP site")
     assert task == "protein_ligand_binding" and data["ligand_ccd"] == "ATP" and data["ligand_smiles"] is None
-    assert data["job_name"] == "ATP site" and notes == []
-
-
-@pytest.mark.parametrize(
-    "smiles",
-    ["CC(=O)Oc1ccccc1C(=O)O", "O=[N+]([O-])c1ccccc1", "O=c1cccc[nH]1", "Cc1cc(NS(=O)(=O)c2ccc(N)cc2)no1"],
-)
-def test_smiles_from_heavy_atom_coordinates(smiles):
-    mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
-    AllChem.EmbedMolecule(mol, randomSeed=7)
-    AllChem.MMFFOptimizeMolecule(mol)  # bond lengths as in real structures, which Boltz learned from
-    positions = mol.GetConformer().GetPositions()
-    atoms = [(a.GetSymbol(), list(positions[a.GetIdx()])) for a in mol.GetAtoms() if a.GetAtomicNum() > 1]
-    assert smiles_from_coordinates(atoms) == Chem.MolToSmiles(Chem.MolFromSmiles(smiles))
-
-
-def test_smiles_from_impossible_coordinates_gives_up():
-    around = [(1.5, 0, 0), (-1.5, 0, 0), (0, 1.5, 0), (0, -1.5, 0), (0, 0, 1.5), (0, 0, -1.5)]
-    assert smiles_from_coordinates([("C", [0, 0, 0]), *(("C", list(p)) for p in around)]) is None
+    assert data["job_name"] == "ATP site" and notes == ["The ligand in chain L is the CCD component ATP."]
 
 
 @pytest.mark.parametrize(

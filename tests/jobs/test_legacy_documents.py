@@ -118,7 +118,7 @@ def test_legacy_metrics_rows_in_lab_units():
     rows = metrics_rows(job_of("drug_discovery"), legacy("drug_discovery"))
     assert [(r["run"], r["status"]) for r in rows] == [("c00001_carazolol", "completed"), ("c00002_aspirin", "failed")]
     assert rows[0]["pIC50"] == pytest.approx(CARAZOLOL_PIC50) and rows[0]["IC50_nM"] == pytest.approx(0.08535, rel=1e-3)
-    assert rows[0]["mean_pLDDT"] == pytest.approx(0.7887, abs=1e-4)  # 0–1, as Boltz writes it in JSON
+    assert rows[0]["mean_pLDDT_0_100"] == pytest.approx(78.87, abs=1e-2)  # 0–100, the scale people read
     assert "out of memory" in rows[1]["failure_reason"] and rows[1]["pIC50"] is None
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from omtx_core.boltz.results import ChainInfo
+from omtx_core.boltz.results import AffinityResult, ChainInfo
 from omtx_core.ui import charts
 from omtx_core.ui.charts import (
     affinity_figure,
@@ -128,17 +129,73 @@ def test_iptm_figure_keeps_the_asymmetry(carazolol, complex4):
     assert (fig4.zmin, fig4.zmax) == (0.0, 1.0) and fig4.texttemplate
 
 
+def test_iptm_figure_says_which_chain_is_placed_relative_to_which(carazolol):
+    # pair_chains_iptm[X][Y] scores chain X in chain Y's frames: row L, column A (0.989) is the ligand relative to A.
+    fig = iptm_figure(carazolol)
+    assert "Chain %{y} placed relative to chain %{x}" in fig.data[0].hovertemplate
+    assert "placed" in fig.layout.yaxis.title.text and "relative to" in fig.layout.xaxis.title.text
+
+
 def test_affinity_figure_shows_pic50_and_probability(carazolol):
     fig = affinity_figure(carazolol.affinity)
     pic50 = [y for trace in fig.data if trace.name == "pIC50" for y in trace.y]
     assert pic50[0] == pytest.approx(10.07, abs=0.01)  # 6 − (−4.069)
     assert sorted(pic50[1:]) == pytest.approx([10.03, 10.11], abs=0.01)
-    ensemble = fig.data[0]
-    assert ensemble.error_y.array[0] == pytest.approx(10.106 - 10.069, abs=1e-3)
+    heads = next(trace for trace in fig.data if list(trace.x) == ["Head 1", "Head 2"])
+    assert list(heads.y) == pytest.approx([10.106, 10.031], abs=1e-3)  # the heads' own range, drawn between them
+    assert not _error_bars(fig)  # nothing drawn around the ensemble implies a range the heads do not give
+    assert not _notes(fig)  # without the molecular-weight correction the ensemble is the heads' mean: nothing to say
     probability = next(trace for trace in fig.data if trace.name == "Binder probability")
     assert list(probability.x) == ["Ensemble", "Head 1", "Head 2"]
     assert probability.y[0] == pytest.approx(0.9988, abs=1e-4)
     assert "pIC50 10.07" in fig.layout.title.text
+
+
+def _error_bars(fig: go.Figure) -> list[tuple[str, float, float, float]]:
+    """(trace, value, low end, high end) of every error bar drawn."""
+    bars = []
+    for trace in fig.data:
+        error = getattr(trace, "error_y", None)
+        if error is None or error.visible is False or error.array is None:
+            continue
+        minus = error.array if error.symmetric is not False else error.arrayminus
+        for value, up, down in zip(trace.y, error.array, minus, strict=True):
+            bars.append((trace.name, value, value - down, value + up))
+    return bars
+
+
+def _notes(fig: go.Figure) -> str:
+    return " ".join(a.text for a in fig.layout.annotations if a.text not in {p.text for p in _panel_titles(fig)})
+
+
+def _panel_titles(fig: go.Figure):
+    return fig.layout.annotations[:2]  # make_subplots puts the two panel titles first
+
+
+def _mw_corrected(value: float, probability: float) -> AffinityResult:
+    """Crafted like a run with --affinity_mw_correction: only the ensemble value moves (BOLTZ.md 3.4)."""
+    return AffinityResult(
+        path=Path("affinity.json"), affinity_pred_value=value, affinity_probability_binary=probability,
+        affinity_pred_value1=0.2, affinity_pred_value2=-0.3, affinity_probability_binary1=0.999,
+        affinity_probability_binary2=0.001, raw={},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [-1.5, 0.9, -0.05])  # above both heads' pIC50, below both, between them
+def test_affinity_error_bars_never_cross_into_impossible_values_with_the_mw_correction(value):
+    fig = affinity_figure(_mw_corrected(value, 0.5))
+    pic50 = {x: y for trace in fig.data if trace.name == "pIC50" for x, y in zip(trace.x, trace.y, strict=True)}
+    assert pic50 == pytest.approx({"Ensemble": 6 - value, "Head 1": 5.8, "Head 2": 6.3})
+    for name, shown, low, high in _error_bars(fig):
+        assert low <= shown <= high, f"{name}: a bar from {low} to {high} does not hold its value {shown}"
+        if name == "Binder probability":
+            assert low >= 0.0 and high <= 1.0
+    probability = next(trace for trace in fig.data if trace.name == "Binder probability")
+    assert all(0.0 <= y <= 1.0 for y in probability.y)
+    axis = fig.layout.yaxis.range
+    assert axis[0] <= min(pic50.values()) and max(pic50.values()) <= axis[1]
+    if value != -0.05:  # -0.05 is the heads' mean: as if no correction was applied
+        assert "molecular-weight correction" in _notes(fig)
 
 
 def test_chain_ids_from_an_imported_structure_are_text_in_the_figures():
