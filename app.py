@@ -19,8 +19,9 @@ ICONS = {
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 tasks = [st.Page(f"pages/{task_id}.py", title=model.title, icon=ICONS[task_id]) for task_id, model in TASKS.items()]
 jobs = st.Page("pages/jobs.py", title="Jobs", icon=":material/list_alt:")
+compare = st.Page("pages/compare.py", title="Compare jobs", icon=":material/compare:")
 job = st.Page("pages/job.py", title="Job results", icon=":material/analytics:")
 importer = st.Page("pages/import_results.py", title="Import results", icon=":material/upload_file:")
-page = st.navigation({"OMTX-Hub": [home, jobs, job, importer], "Tasks": tasks})
+page = st.navigation({"OMTX-Hub": [home, jobs, compare, job, importer], "Tasks": tasks})
 sidebar_status()
 page.run()

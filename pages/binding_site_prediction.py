@@ -4,6 +4,9 @@ import streamlit as st
 
 from omtx_core.tasks import TASKS
 from omtx_core.ui import forms
+from omtx_core.ui.navigation import inside_app
+
+inside_app()
 
 TASK = "binding_site_prediction"
 MODEL = TASKS[TASK]

@@ -5,8 +5,11 @@ import streamlit as st
 from omtx_core.compounds import CompoundLibrary, read_compound_library
 from omtx_core.errors import InputError, OmtxError
 from omtx_core.tasks import TASKS
-from omtx_core.ui import forms
+from omtx_core.ui import forms, molecules
 from omtx_core.ui.errors import show_problems
+from omtx_core.ui.navigation import inside_app
+
+inside_app()
 
 TASK = "drug_discovery"
 MODEL = TASKS[TASK]
@@ -48,9 +51,11 @@ def library_text() -> tuple[str, str]:
 def preview(library: CompoundLibrary) -> None:
     rows = [{"#": i, "Name": c.name, "SMILES": c.smiles} for i, c in enumerate(library.compounds, 1)]
     shown = f"; showing the first {PREVIEW_ROWS:,}" if len(rows) > PREVIEW_ROWS else ""
-    st.caption(f"{len(rows):,} compound(s) read{shown}.")
+    st.caption(f"{len(rows):,} compound(s) read{shown}{molecules.thumbnails_note(len(rows))}.")
     if rows:
-        st.dataframe(rows[:PREVIEW_ROWS], hide_index=True, height=min(38 + 35 * len(rows), 300))
+        table = molecules.with_thumbnails(rows[:PREVIEW_ROWS], after="#")
+        height = min(38 + molecules.THUMBNAIL_ROW_HEIGHT * len(rows), 360)
+        st.dataframe(table, hide_index=True, height=height, **molecules.table_options(len(rows)))
     if library.problems:
         show_problems(library.problems, f"{len(library.problems):,} row(s) could not be read:")
     forms.show_warnings(library.warnings)
@@ -91,6 +96,7 @@ if library is not None:
     preview(library)
     if library.problems and library.compounds:
         drop_invalid = st.checkbox("Drop invalid rows and continue", key=forms.key(TASK, "drop_invalid"))
+forms.error_slot(TASK, "compounds")
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK)
 

@@ -7,8 +7,11 @@ from omtx_core.tasks import TASKS
 from omtx_core.ui.forms import TASK_BLURBS
 from omtx_core.ui.job_list import key_metric
 from omtx_core.ui.job_view import STATUS_BADGES
+from omtx_core.ui.navigation import inside_app
 from omtx_core.ui.resources import jobs
 from omtx_core.ui.text import plain
+
+inside_app()
 
 st.title("OMTX-Hub")
 st.markdown(

@@ -5,7 +5,10 @@ from pathlib import Path
 import streamlit as st
 
 from omtx_core.ui.errors import show_error
+from omtx_core.ui.navigation import inside_app
 from omtx_core.ui.resources import jobs, runtime
+
+inside_app()
 
 st.title("Import Boltz results")
 st.markdown(

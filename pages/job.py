@@ -5,7 +5,10 @@ import streamlit as st
 from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.ui import job_view, result_tabs, task_views
 from omtx_core.ui.errors import show_error
+from omtx_core.ui.navigation import inside_app
 from omtx_core.ui.resources import jobs
+
+inside_app()
 
 job_id = st.query_params.get("job")
 if not job_id:
@@ -55,7 +58,8 @@ names = [
 ]
 tabs = dict(zip(names, st.tabs(names), strict=True))
 with tabs["Overview"]:
-    result_tabs.overview(job, document, next(iter(predictions.values()), None))
+    run, label = task_views.featured(document, predictions)
+    result_tabs.overview(job, document, predictions.get(run), label)
 if "Affinity" in tabs:
     with tabs["Affinity"]:
         if chosen := result_tabs.run_picker({k: p for k, p in predictions.items() if p.affinity}, "affinity.run"):

@@ -6,7 +6,10 @@ from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.tasks import TASKS
 from omtx_core.ui import job_list
 from omtx_core.ui.errors import show_error
+from omtx_core.ui.navigation import inside_app
 from omtx_core.ui.resources import jobs
+
+inside_app()
 
 PAGE_SIZE = 50
 

@@ -4,6 +4,9 @@ import streamlit as st
 
 from omtx_core.tasks import TASKS
 from omtx_core.ui import forms
+from omtx_core.ui.navigation import inside_app
+
+inside_app()
 
 TASK = "protein_complex"
 MODEL = TASKS[TASK]
@@ -86,6 +89,7 @@ rows = st.data_editor(
     num_rows="dynamic",
     hide_index=True,
 )
+forms.error_slot(TASK, "chains")
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=False)
 

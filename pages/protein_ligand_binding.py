@@ -4,6 +4,9 @@ import streamlit as st
 
 from omtx_core.tasks import TASKS
 from omtx_core.ui import forms
+from omtx_core.ui.navigation import inside_app
+
+inside_app()
 
 TASK = "protein_ligand_binding"
 MODEL = TASKS[TASK]
@@ -66,6 +69,7 @@ with st.expander("Pocket (optional)"):
     force = st.checkbox(
         "Enforce the pocket", key=forms.key(TASK, "pocket_force"), help=forms.help_of(MODEL, "pocket_force")
     )
+forms.error_slot(TASK, "pocket_residues")  # outside the expander, so the problem shows even when it is closed
 
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=affinity)

@@ -4,6 +4,9 @@ import streamlit as st
 
 from omtx_core.tasks import TASKS
 from omtx_core.ui import forms
+from omtx_core.ui.navigation import inside_app
+
+inside_app()
 
 TASK = "variant_comparison"
 MODEL = TASKS[TASK]
@@ -58,6 +61,7 @@ variants = st.text_area(
     height=130,
     placeholder="I44A\nK48R\npatch: L8A/I44A/V70A",
 )
+forms.error_slot(TASK, "variants")
 smiles, ccd = forms.ligand_inputs(TASK, MODEL, "optional; scored against every variant for Δ affinity")
 job_name = forms.job_name_input(TASK, MODEL)
 options = forms.options_form(TASK, affinity=bool(smiles or ccd))

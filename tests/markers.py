@@ -56,6 +56,10 @@ SLOW = frozenset(
         "tests/ui/test_screen_results.py::test_the_compounds_tab_headlines_hits_and_says_when_there_is_none",  # 1.0
         "tests/tasks/test_analysis_chains.py::test_binding_site_contacts_and_ligand_pocket_on_the_chains_the_output_names",
         "tests/ui/test_imported_job_page.py::test_an_imported_fixture_shows_every_tab_a_run_of_its_task_shows",  # 2.1
+        # Whichever of these two runs first loads biotite's CCD (~3.5 s); test_depict.py and test_depictions.py keep
+        # their SMILES tests in the inner loop.
+        "tests/test_depict.py::test_a_ccd_code_is_drawn_from_the_dictionary_and_an_unknown_one_is_not",
+        "tests/ui/test_depictions.py::test_a_ccd_code_is_drawn_from_the_dictionary_on_the_binding_site_page",
     }
 )
 

@@ -194,3 +194,21 @@ def test_benchmarks_import_nothing_from_tests() -> None:
         _rel(path) for path in sorted((ROOT / "bench").rglob("*.py")) if "tests" in _imported_roots(_parse(path))
     ]
     assert not offenders, f"bench/ must stand alone, but these import from tests/: {offenders}"
+
+
+def _first_call(tree: ast.Module) -> str | None:
+    """The name called by the module's first statement that is not an import or its docstring."""
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or (
+            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ):
+            continue
+        call = node.value if isinstance(node, ast.Expr) else None
+        return call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
+    return None
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+def test_every_page_first_keeps_itself_inside_the_app(path: Path) -> None:
+    # A page run outside app.py's navigation (a fresh server's first request) must rerun inside it before drawing.
+    assert _first_call(_parse(path)) == "inside_app", f"{_rel(path)} must call inside_app() right after its imports"

@@ -61,7 +61,7 @@ def pose_molecule(smiles: str, structure_path: StructureSource, chain: str) -> t
     from rdkit.Chem import AllChem
 
     template = _template(smiles)
-    pose = _pose_skeleton(structure_path, chain)
+    pose = pose_skeleton(structure_path, chain)
     if pose.GetNumAtoms() != template.GetNumAtoms():
         raise PoseError(
             f"chain {chain} has {pose.GetNumAtoms()} heavy atoms in the model, the SMILES has {template.GetNumAtoms()}."
@@ -87,7 +87,7 @@ def _template(smiles: str) -> Any:
     return max(Chem.GetMolFrags(mol, asMols=True), key=lambda m: m.GetNumHeavyAtoms())
 
 
-def _pose_skeleton(structure_path: StructureSource, chain: str) -> Any:
+def pose_skeleton(structure_path: StructureSource, chain: str) -> Any:
     """Heavy atoms of `chain` with coordinates and single bonds guessed from distances."""
     from rdkit import Chem
     from rdkit.Chem import rdDetermineBonds

@@ -17,6 +17,7 @@ from omtx_core.domain.job import Job
 from omtx_core.errors import InputError, JobNotFound, Problem
 from omtx_core.tasks import ValidatedInput
 from omtx_core.ui.errors import field_label, problem_line, show_error
+from omtx_core.ui.molecules import ligand_depiction
 from omtx_core.ui.resources import jobs, runtime
 from omtx_core.ui.text import plain
 
@@ -45,6 +46,7 @@ IMATINIB = "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
 MAX_RUNS_SHOWN = 20
 _SLOTS = "_omtx_error_slots"
 _MAX_NAMES_LISTED = 5
+_MAX_BESIDE = 10  # problems listed under one widget; the full list is in the box below the form
 _NOT_SUBMITTED = "Checked only: nothing was stored or run. Press Submit job to queue it."
 
 
@@ -117,6 +119,7 @@ def sequence_input(prefix: str, model: type[BaseModel], name: str, label: str | 
         height=130,
         placeholder="e.g. >my_protein\nMKTAYIAKQRQISFVKSHFSRQ…",
     )
+    error_slot(prefix, name)
     st.file_uploader(
         "…or upload a FASTA file",
         type=["fasta", "fa", "faa", "txt"],
@@ -154,6 +157,7 @@ def ligand_inputs(prefix: str, model: type[BaseModel], caption: str) -> tuple[st
         error_slot(prefix, "ligand_smiles")
     with right:
         error_slot(prefix, "ligand_ccd")
+    ligand_depiction(left, smiles, ccd)
     return optional(smiles), optional(ccd)
 
 
@@ -163,11 +167,26 @@ def error_slot(prefix: str, field: str) -> None:
 
 
 def _show_beside_fields(prefix: str, problems: list[Problem]) -> None:
+    """Each problem also under the widget it belongs to; a list-shaped input (chains, variants, compounds,
+    options) lists all of its problems there, each named by its row or option ("Chain 2 › Sequence: …")."""
     slots = st.session_state.get(_SLOTS, {})
+    by_field: dict[str, list[Problem]] = {}
     for problem in problems:
-        slot = slots.get((prefix, problem.field.split(".")[0]))
-        if slot is not None:
-            slot.error(plain(problem.message + (f" {problem.hint}" if problem.hint else "")))
+        by_field.setdefault(problem.field.split(".")[0], []).append(problem)
+    for field, found in by_field.items():
+        slot = slots.get((prefix, field))
+        if slot is None:
+            continue
+        lines = [_beside_line(problem) for problem in found[:_MAX_BESIDE]]
+        if len(found) > _MAX_BESIDE:
+            lines.append(f"…and {len(found) - _MAX_BESIDE:,} more, listed below.")
+        slot.error("  \n".join(lines))
+
+
+def _beside_line(problem: Problem) -> str:
+    if "." not in problem.field:  # the widget's own label already names the field
+        return plain(problem.message + (f" {problem.hint}" if problem.hint else ""))
+    return problem_line(problem)
 
 
 def job_name_input(prefix: str, model: type[BaseModel]) -> str | None:
@@ -198,6 +217,7 @@ def options_form(key_prefix: str, *, affinity: bool = True) -> dict[str, Any]:
         for index, (name, field) in enumerate(fields):
             with columns[index % 2]:
                 values[name] = _option_widget(key(key_prefix, f"options.{name}"), name, field)
+    error_slot(key_prefix, "options")  # outside the expander, so a problem shows even when it is closed
     return values
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from omtx_core.domain.job import Job
+from omtx_core.domain.job import Job, JobStatus
 from omtx_core.domain.results import JobSummary
+from omtx_core.tasks import TASKS
 from omtx_core.ui.errors import show_error
 from omtx_core.ui.job_view import STATUS_BADGES, task_title
 from omtx_core.ui.resources import jobs
@@ -77,15 +78,33 @@ def table(jobs: list[Job]) -> list[Job]:
     return [jobs[i] for i in event.selection.rows]
 
 
+def compare_problem(selected: list[Job]) -> str | None:
+    """Why the selected jobs cannot be compared, or None: two or more completed jobs of tasks with a protein chain."""
+    from omtx_core.analysis.comparison import MAX_COMPARED
+
+    completed = [job for job in selected if job.status == JobStatus.COMPLETED]
+    if len(completed) < len(selected):
+        return "Compare needs completed jobs only: deselect the queued, running, failed or cancelled ones."
+    if len(completed) < 2:
+        return "Select two or more completed jobs to compare them."
+    if len(completed) > MAX_COMPARED:
+        return f"At most {MAX_COMPARED} jobs are compared at once: deselect {len(completed) - MAX_COMPARED}."
+    unknown = sorted({job.task_type for job in completed if job.task_type not in TASKS})
+    if unknown:  # every task of TASKS predicts a protein chain to superpose on; another kind is not known to
+        return f"Jobs of kind {', '.join(unknown)} cannot be compared."
+    return None
+
+
 def actions(selected: list[Job]) -> None:
     if not selected:
-        st.caption("Select rows to open, cancel, re-run, delete or download jobs.")
+        st.caption("Select rows to open, compare, cancel, re-run, delete or download jobs.")
         return
     service = jobs()
-    open_col, cancel_col, rerun_col, delete_col, zip_col = st.columns(5)
+    open_col, compare_col, cancel_col, rerun_col, delete_col, zip_col = st.columns(6)
     try:
         if len(selected) == 1 and open_col.button("Open", type="primary", key="jobs.open"):
             st.switch_page("pages/job.py", query_params={"job": selected[0].id})
+        _compare_button(compare_col, selected)
         if cancel_col.button("Cancel", key="jobs.cancel"):
             for job in selected:
                 service.cancel(job.id)
@@ -108,3 +127,13 @@ def actions(selected: list[Job]) -> None:
         )
     except Exception as exc:
         show_error(exc)
+
+
+def _compare_button(column, selected: list[Job]) -> None:
+    """Compare opens the compare page with the selected jobs; disabled until they fit, the reason said below the
+    row of buttons (the columns are already placed, so the caption lands under them)."""
+    problem = compare_problem(selected)
+    if problem is not None:
+        st.caption(problem)
+    if column.button("Compare", key="jobs.compare", disabled=problem is not None, help=problem):
+        st.switch_page("pages/compare.py", query_params={"jobs": ",".join(job.id for job in selected)})

@@ -129,6 +129,8 @@ def actions(job: Job) -> None:
             if st.button("Delete", key="job.delete", help="Removes the job and its files."):
                 service.delete(job.id)
                 st.switch_page("pages/jobs.py")
+            with st.popover("Share link", icon=":material/link:"):
+                share_link(job)
             if job.status.is_terminal:
                 st.download_button(
                     "Job ZIP",
@@ -140,6 +142,21 @@ def actions(job: Job) -> None:
                 )
     except Exception as exc:
         show_error(exc)
+
+
+def job_link(job: Job) -> str:
+    """This job's page as a URL to send a colleague: the address the browser uses for the app, or a relative one."""
+    page = st.context.url  # the page's own URL without its query string; None outside a browser session
+    return f"{page}?job={job.id}" if page else f"job?job={job.id}"
+
+
+def share_link(job: Job) -> None:
+    st.code(job_link(job), language=None, wrap_lines=True)
+    st.caption(
+        "Copy it with the button at its right. It opens this job's page for anyone who can open this app and is "
+        "allowed to see the job; a job that was deleted, or that belongs to someone else on a team's store, says "
+        "it was not found."
+    )
 
 
 def edit_and_rerun(job: Job) -> None:

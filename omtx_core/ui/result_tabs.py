@@ -12,6 +12,8 @@ from omtx_core.ui.resources import jobs
 from omtx_core.ui.text import plain
 
 MODEL_VERSION = "Boltz-2 (boltz 2.2)"
+OVERVIEW_VIEWER_HEIGHT = 440
+OVERVIEW_LEGEND_WRAP = 44  # the legend wraps onto more rows in the Overview's narrower column
 
 
 def run_picker(predictions: dict[str, BoltzPrediction], key: str) -> BoltzPrediction | None:
@@ -24,23 +26,21 @@ def run_picker(predictions: dict[str, BoltzPrediction], key: str) -> BoltzPredic
     return predictions[st.selectbox("Run", names, key=key)]
 
 
-def overview(job: Job, document: ResultDocument, prediction: BoltzPrediction | None) -> None:
+def overview(job: Job, document: ResultDocument, prediction: BoltzPrediction | None, featured: str = "") -> None:
+    """Structure first, as AlphaFold Server shows it: the best model beside the headline numbers.
+
+    `featured` says which run of a multi-run job is shown (e.g. a screen's best predicted binder)."""
     if job.input.get("ligand_unknown"):
         st.info(
             "The ligand's SMILES is unknown: this job was imported and its bond orders could not be recovered "
             "from the coordinates. Affinity and contacts come from the structure; give the SMILES to re-run it."
         )
     if prediction is not None:
-        best = prediction.best
-        columns = st.columns(4)
-        columns[0].metric("Confidence score", _fmt(best.confidence_score), help="(4 × pLDDT / 100 + ipTM) / 5; 0–1.")
-        columns[1].metric("pTM", _fmt(best.ptm), help="Predicted TM-score of the whole complex; 0–1.")
-        columns[2].metric("ipTM", _fmt(best.iptm), help="Interface pTM; 0 for a single chain.")
-        columns[3].metric("Mean pLDDT", _fmt(best.plddt_mean * 100, 1), help="0–100; above 70 is confident.")
-        if prediction.affinity is not None:
-            _affinity_headline(prediction.affinity)
-        chains = ", ".join(f"{c.id} ({c.type}, {c.length})" for c in prediction.chains)
-        st.caption(f"Chains: {plain(chains)}. {len(prediction.models)} model(s), ranked by confidence.")
+        model_column, numbers = st.columns([3, 2], gap="medium")
+        with model_column:
+            _overview_structure(prediction, featured)
+        with numbers:
+            _headline(prediction)
     _timing(job)
     for run, failure in document.failed_runs.items():
         st.warning(f"Run **{plain(run)}** produced no result: {plain(failure.message)} {plain(failure.hint)}")
@@ -58,12 +58,40 @@ def overview(job: Job, document: ResultDocument, prediction: BoltzPrediction | N
     )
 
 
+def _overview_structure(prediction: BoltzPrediction, featured: str) -> None:
+    best = prediction.best
+    fmt = "pdb" if best.structure_path.suffix == ".pdb" else "cif"
+    ligands = [c.id for c in prediction.chains if c.type == "ligand"]
+    html = viewer.structure_view_html(
+        best.structure_path.read_text(), fmt, ligand_chains=ligands, height=OVERVIEW_VIEWER_HEIGHT
+    )
+    viewer.show_structure(html, height=OVERVIEW_VIEWER_HEIGHT + OVERVIEW_LEGEND_WRAP)
+    shown = f"{plain(featured)}. " if featured else ""
+    st.caption(
+        f"{shown}Best of {len(prediction.models)} model(s), coloured by pLDDT. "
+        "Chain colours, other samples and downloads: Structure tab."
+    )
+
+
+def _headline(prediction: BoltzPrediction) -> None:
+    best = prediction.best
+    top, bottom = st.columns(2), st.columns(2)
+    top[0].metric("Confidence score", _fmt(best.confidence_score), help="(4 × pLDDT / 100 + ipTM) / 5; 0–1.")
+    top[1].metric("Mean pLDDT", _fmt(best.plddt_mean * 100, 1), help="0–100; above 70 is confident.")
+    bottom[0].metric("pTM", _fmt(best.ptm), help="Predicted TM-score of the whole complex; 0–1.")
+    bottom[1].metric("ipTM", _fmt(best.iptm), help="Interface pTM; 0 for a single chain.")
+    if prediction.affinity is not None:
+        _affinity_headline(prediction.affinity)
+    chains = ", ".join(f"{c.id} ({c.type}, {c.length})" for c in prediction.chains)
+    st.caption(f"Chains: {plain(chains)}. {len(prediction.models)} model(s), ranked by confidence.")
+
+
 def _affinity_headline(result) -> None:
-    columns = st.columns(4)
-    columns[0].metric("Binder probability", f"{result.affinity_probability_binary:.2f}")
-    columns[1].metric("pIC50", f"{result.pic50:.2f}")
-    columns[2].metric("IC50", _ic50(result.ic50_nm))
-    columns[3].metric("ΔG", f"{result.delta_g_kcal_mol:.1f} kcal/mol")
+    top, bottom = st.columns(2), st.columns(2)
+    top[0].metric("Binder probability", f"{result.affinity_probability_binary:.2f}", help="0–1: is it a binder?")
+    top[1].metric("pIC50", f"{result.pic50:.2f}", help="6 − log10(IC50/µM); higher is stronger.")
+    bottom[0].metric("IC50", _ic50(result.ic50_nm))
+    bottom[1].metric("ΔG (kcal/mol)", f"{result.delta_g_kcal_mol:.1f}", help="≈ −1.364 × pIC50 at 298 K.")
 
 
 def _timing(job: Job) -> None:
@@ -83,7 +111,7 @@ def affinity(prediction: BoltzPrediction) -> None:
     columns[0].metric("Binder probability", f"{result.affinity_probability_binary:.2f}", help="0–1: is it a binder?")
     columns[1].metric("pIC50", f"{result.pic50:.2f}", help="6 − log10(IC50/µM); higher is stronger.")
     columns[2].metric("IC50", _ic50(result.ic50_nm), help="10^value µM.")
-    columns[3].metric("ΔG", f"{result.delta_g_kcal_mol:.1f} kcal/mol", help="≈ −1.364 × pIC50 at 298 K.")
+    columns[3].metric("ΔG (kcal/mol)", f"{result.delta_g_kcal_mol:.1f}", help="≈ −1.364 × pIC50 at 298 K.")
     st.plotly_chart(charts.affinity_figure(result), key="affinity.figure")
     st.markdown(
         "**How to use these numbers.** Use the *binder probability* to separate binders from decoys (hit "

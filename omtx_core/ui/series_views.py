@@ -12,7 +12,7 @@ from omtx_core.boltz.results import BoltzPrediction
 from omtx_core.domain.job import Job
 from omtx_core.tasks.drug_discovery import ScreenAnalysis
 from omtx_core.tasks.variant_comparison import WILDTYPE_RUN
-from omtx_core.ui import result_tabs
+from omtx_core.ui import molecules, result_tabs
 from omtx_core.ui.text import plain, plot_text
 
 LEGACY_NOISE_NOTE = (
@@ -89,11 +89,12 @@ def compounds(job: Job, analysis: ScreenAnalysis, predictions: dict[str, BoltzPr
     _pose_notes(rows)
     shown = [r for r in rows if is_hit(r, threshold)] if hits_only else rows
     event = st.dataframe(
-        [_compound_row(r, threshold) for r in shown],
+        molecules.with_thumbnails([_compound_row(r, threshold) for r in shown], after="Rank"),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
         key="compounds.table",
+        **molecules.table_options(len(shown)),
     )
     if any(row.lipinski_hbd is not None for row in rows):  # results stored before describe the form as given
         st.caption(
@@ -106,7 +107,11 @@ def compounds(job: Job, analysis: ScreenAnalysis, predictions: dict[str, BoltzPr
         row = shown[event.selection.rows[0]]
         if row.run in predictions:
             st.markdown(f"**Predicted pose of {plain(row.name)}**")
-            result_tabs.structure(predictions[row.run], "compounds.3d")
+            drawing, pose = st.columns([1, 2])
+            with drawing:
+                molecules.compound_depiction(row.smiles)
+            with pose:
+                result_tabs.structure(predictions[row.run], "compounds.3d")
     else:
         st.caption("Select a row to see its predicted pose.")
 

@@ -16,8 +16,8 @@ from omtx_core.tasks.binding_site_prediction import BindingSiteAnalysis, Binding
 from omtx_core.tasks.drug_discovery import DrugDiscoveryInput, ScreenAnalysis
 from omtx_core.tasks.protein_complex import ComplexAnalysis, ProteinComplexInput
 from omtx_core.tasks.protein_ligand_binding import BindingAnalysis, ProteinLigandBindingInput
-from omtx_core.tasks.variant_comparison import VariantAnalysis, VariantComparisonInput
-from omtx_core.ui import result_tabs, series_views
+from omtx_core.tasks.variant_comparison import WILDTYPE_RUN, VariantAnalysis, VariantComparisonInput
+from omtx_core.ui import interaction_view, result_tabs, series_views
 from omtx_core.ui.text import plain
 
 Predictions = dict[str, BoltzPrediction]
@@ -55,11 +55,29 @@ def views_for(job: Job, document: ResultDocument, predictions: Predictions) -> V
     return views(job, analysis, predictions)
 
 
+def featured(document: ResultDocument, predictions: Predictions) -> tuple[str | None, str]:
+    """The run that stands for a job (its Overview, a comparison) and what to call it: a screen's best predicted
+    binder (else its most probable compound), a variant comparison's wild type, or the job's first run."""
+    analysis = document.analysis
+    if isinstance(analysis, ScreenAnalysis) and analysis.rows and analysis.summary:
+        summary = analysis.summary
+        name = summary.best_compound or summary.most_probable_compound
+        row = next((r for r in analysis.rows if r.name == name and r.run in predictions), None)
+        if row is not None:
+            role = "best predicted binder" if summary.best_compound else "no predicted binder; most probable compound"
+            return row.run, f"{row.name} ({role})"
+    if isinstance(analysis, VariantAnalysis) and WILDTYPE_RUN in predictions:
+        return WILDTYPE_RUN, "Wild type"
+    first = next(iter(predictions), None)
+    return first, (first if first is not None and len(predictions) > 1 else "")
+
+
 def _binding(job: Job, analysis: BindingAnalysis, predictions: Predictions) -> Views:
     first = next(iter(predictions.values()), None)
     if analysis.contacts is None or first is None:
         return {}
-    return {"Contacts": lambda: contacts(analysis.contacts or [], analysis.pocket_check, first)}
+    ligand = job.input.get("ligand_smiles"), job.input.get("ligand_ccd")
+    return {"Contacts": lambda: contacts(analysis.contacts or [], analysis.pocket_check, first, *ligand)}
 
 
 def _complex(job: Job, analysis: ComplexAnalysis, predictions: Predictions) -> Views:
@@ -76,7 +94,8 @@ def _binding_sites(job: Job, analysis: BindingSiteAnalysis, predictions: Predict
         return {}
     views: Views = {}
     if analysis.contacts is not None:
-        views["Contacts"] = lambda: contacts(analysis.contacts or [], None, first)
+        ligand = job.input.get("ligand_smiles"), job.input.get("ligand_ccd")
+        views["Contacts"] = lambda: contacts(analysis.contacts or [], None, first, *ligand)
     if analysis.pockets is not None:
         views["Pockets"] = lambda: pockets(analysis, first)
     return views
@@ -102,11 +121,18 @@ TASK_VIEWS: dict[str, Callable[..., Views]] = {
 }
 
 
-def contacts(rows: list[Contact], check: list[PocketResidueCheck] | None, prediction: BoltzPrediction) -> None:
+def contacts(
+    rows: list[Contact],
+    check: list[PocketResidueCheck] | None,
+    prediction: BoltzPrediction,
+    smiles: str | None = None,
+    ccd: str | None = None,
+) -> None:
     st.markdown(f"**{len(rows)} residue(s)** have a heavy atom within 4 Å of the ligand (best model).")
     warning = clash_warning(rows)
     if warning:
         st.warning(warning)
+    interaction_view.interaction_diagram(rows, prediction, smiles, ccd)
     st.dataframe(contact_rows(rows), hide_index=True)
     legacy = any(c.kinds and not c.pairs and {"hydrogen_bond", "salt_bridge"} & set(c.kinds) for c in rows)
     st.caption(LEGACY_CONTACTS_NOTE if legacy else CONTACT_KINDS_NOTE)

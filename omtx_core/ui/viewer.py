@@ -20,7 +20,7 @@ _INLINE_MARKER = "inline:3Dmol-min.js"
 PROMISE_SCRIPT = "<script>var $3Dmolpromise = Promise.resolve();</script>"
 
 StructureFormat = Literal["cif", "pdb"]
-ColourBy = Literal["plddt", "chain"]
+ColourBy = Literal["plddt", "chain", "model"]  # "model": the whole structure in one colour (comparisons)
 Highlight = Mapping[str, Sequence[tuple[str, int]]]
 
 
@@ -47,6 +47,17 @@ CHAIN_COLOURS = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#B07AA1",
 HIGHLIGHT_COLOURS = ("#D81B60", "#00A651", "#7B1FA2", "#6D4C41", "#00838F")
 OVERLAY_COLOUR = "#7F7F7F"
 LEGEND_HEIGHT = 64  # pixels below the canvas: room for the legend's two rows
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A further structure drawn over model 0, already superposed by the caller, in one colour with a legend entry."""
+
+    text: str
+    fmt: StructureFormat
+    label: str = "Superposed structure"
+    colour: str = OVERLAY_COLOUR
+    opacity: float = 0.55
 
 
 LIGAND_SCHEME = "magentaCarbon"
@@ -100,15 +111,24 @@ def plddt_legend_html() -> str:
 
 
 def _legend_html(
-    colour_by: ColourBy, chains: Sequence[str], highlight: Highlight, overlay: bool, has_ligand: bool = False
+    colour_by: ColourBy,
+    chains: Sequence[str],
+    highlight: Highlight,
+    overlays: Sequence[Overlay],
+    has_ligand: bool = False,
+    model: tuple[str, str] = ("", ""),
 ) -> str:
-    rows = [plddt_legend_html() if colour_by == "plddt" else _legend_row(
-        "Chains:", ((chain_colour(i), letter) for i, letter in enumerate(chains)))]  # fmt: skip
+    if colour_by == "model":  # one colour per structure: the legend names each one
+        rows = [_legend_row("Structures:", [model, *((o.colour, o.label) for o in overlays)])]
+        overlays = ()
+    elif colour_by == "plddt":
+        rows = [plddt_legend_html()]
+    else:
+        rows = [_legend_row("Chains:", ((chain_colour(i), letter) for i, letter in enumerate(chains)))]
     extra = [(HIGHLIGHT_COLOURS[i % len(HIGHLIGHT_COLOURS)], label) for i, label in enumerate(highlight)]
     if colour_by == "plddt" and has_ligand:
         extra.insert(0, (LIGAND_CARBON, "Ligand (magenta carbons)"))
-    if overlay:
-        extra.append((OVERLAY_COLOUR, "Superposed structure"))
+    extra += [(overlay.colour, overlay.label) for overlay in overlays]
     if extra:
         rows.append(_legend_row("Also shown:", extra))
     style = "font:13px system-ui,-apple-system,'Segoe UI',sans-serif;padding:6px 4px;line-height:1.8;"
@@ -182,13 +202,16 @@ def _style_polymers_by_chain(view: py3Dmol.view, chains: Sequence[str]) -> None:
         view.setStyle({"model": 0, "chain": chain}, {"cartoon": {"color": chain_colour(index)}})
 
 
-def _style_ligands(view: py3Dmol.view, residues: Sequence[_Residue], colour_by: ColourBy, chains: list[str]) -> None:
+def _style_ligands(
+    view: py3Dmol.view, residues: Sequence[_Residue], colour_by: ColourBy, chains: list[str], model_colour: str
+) -> None:
     """Ligands as ball-and-stick, coloured by element with magenta carbons in pLDDT mode so a ligand never
     disappears into a cartoon of its own band colour (its per-atom pLDDT is in the Confidence tab)."""
     for residue in (r for r in residues if r.ligand):
         where = {"model": 0, "chain": residue.chain, "resi": residue.number}
-        if colour_by == "chain":
-            view.setStyle(where, {"stick": {"color": chain_colour(chains.index(residue.chain))}})
+        if colour_by != "plddt":
+            colour = model_colour if colour_by == "model" else chain_colour(chains.index(residue.chain))
+            view.setStyle(where, {"stick": {"color": colour}})
             continue
         view.setStyle(where, {"stick": {"colorscheme": LIGAND_SCHEME, "radius": 0.25},
                               "sphere": {"colorscheme": LIGAND_SCHEME, "scale": 0.3}})  # fmt: skip
@@ -211,11 +234,12 @@ def _add_highlights(view: py3Dmol.view, highlight: Highlight) -> None:
                           {"model": 0, "chain": first_chain, "resi": _ranges(numbers)})  # fmt: skip
 
 
-def _add_overlay(view: py3Dmol.view, overlay: str, fmt: StructureFormat) -> None:
+def _add_overlay(view: py3Dmol.view, overlay: Overlay, index: int) -> None:
     # The caller superposes (e.g. a variant onto wild type); here it is only drawn, faint, over model 0.
-    view.addModel(overlay, fmt)
-    view.setStyle({"model": 1}, {"cartoon": {"color": OVERLAY_COLOUR, "opacity": 0.55}})
-    view.setStyle({"model": 1, "hetflag": True}, {"stick": {"color": OVERLAY_COLOUR, "opacity": 0.55}})
+    view.addModel(overlay.text, overlay.fmt)
+    style = {"color": overlay.colour, "opacity": overlay.opacity}
+    view.setStyle({"model": index}, {"cartoon": style})
+    view.setStyle({"model": index, "hetflag": True}, {"stick": style})
 
 
 def _script_safe(fragment: str) -> str:
@@ -239,12 +263,17 @@ def structure_view_html(
     ligand_chains: Iterable[str] = (),
     highlight: Highlight | None = None,
     overlay: str | None = None,
+    overlays: Sequence[Overlay] = (),
+    model_label: str = "",
+    model_colour: str = CHAIN_COLOURS[0],
     height: int = 520,
 ) -> str:
     """A whole HTML document showing one structure: cartoon by pLDDT band or chain, ligands as sticks.
 
     `highlight` maps a label (a pocket, "K2A") to (chain letter, residue number) pairs, drawn as sticks
-    plus a translucent surface; `overlay` is a second, already superposed structure in the same format.
+    plus a translucent surface; `overlay` is a second, already superposed structure in the same format,
+    drawn grey as "Superposed structure"; `overlays` are further ones, each in its own colour and legend entry.
+    With color_by="model", the structure is drawn in `model_colour` and named `model_label` in the legend.
     With `.cache/3dmol/3Dmol-min.js` present, the script is inlined and `$3Dmolpromise` defined ahead of
     py3Dmol's loader, so nothing is fetched. Without it (setup skipped), the document is py3Dmol's own
     HTML, which loads 3Dmol.js from py3Dmol's CDN URL: it works online and stays blank offline.
@@ -257,16 +286,20 @@ def structure_view_html(
     view.setStyle({"model": 0}, {"cartoon": {"color": "#C8C8C8"}})  # anything not styled below still shows
     if color_by == "plddt":
         _style_polymers_by_plddt(view, residues)
-    else:
+    elif color_by == "chain":
         _style_polymers_by_chain(view, chains)
-    _style_ligands(view, residues, color_by, chains)
+    else:
+        view.setStyle({"model": 0}, {"cartoon": {"color": model_colour}})
+    _style_ligands(view, residues, color_by, chains, model_colour)
     _add_highlights(view, highlight)
-    if overlay:
-        _add_overlay(view, overlay, fmt)
+    drawn = ([Overlay(overlay, fmt)] if overlay else []) + list(overlays)
+    for index, extra in enumerate(drawn, start=1):
+        _add_overlay(view, extra, index)
     view.zoomTo({"model": 0})
     head = f"<script>{script}</script>\n{PROMISE_SCRIPT}\n" if script else ""
     has_ligand = any(r.ligand for r in residues)
-    body = _script_safe(view.write_html()) + _legend_html(color_by, chains, highlight, bool(overlay), has_ligand)
+    legend = _legend_html(color_by, chains, highlight, drawn, has_ligand, (model_colour, model_label))
+    body = _script_safe(view.write_html()) + legend
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         "<style>html,body{margin:0;padding:0;background:#fff;}</style>\n"

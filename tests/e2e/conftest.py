@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.boltz_fixture_output import FIXTURES
 from tests.fake_boltz_env import fake_boltz
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +32,7 @@ class App:
     url: str
     data_dir: Path
     stderr_path: Path
+    env: dict[str, str]
 
     def stderr_tail(self, chars: int = 4000) -> str:
         return self.stderr_path.read_text(errors="replace")[-chars:] if self.stderr_path.exists() else ""
@@ -68,17 +71,17 @@ def _app_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory) -> Iterator[App]:
-    """The app on a free port with its own data folder and the local engine over the stand-in `boltz`."""
-    tmp = tmp_path_factory.mktemp("e2e-app")
+@contextlib.contextmanager
+def running_app(tmp: Path) -> Iterator[App]:
+    """A freshly started app on a free port with its data in `tmp`, the local engine over the stand-in `boltz`."""
     port = _free_port()
     stderr_path = tmp / "app.stderr.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1"]  # fmt: skip
+    env = _app_env(tmp)
     with stderr_path.open("w") as stderr:
-        process = subprocess.Popen(command, cwd=REPO, env=_app_env(tmp), stdout=stderr, stderr=subprocess.STDOUT)
-    started = App(f"http://127.0.0.1:{port}", tmp / "data", stderr_path)
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stderr, stderr=subprocess.STDOUT)
+    started = App(f"http://127.0.0.1:{port}", tmp / "data", stderr_path, env)
     try:
         _wait_healthy(process, started)
         yield started
@@ -89,6 +92,13 @@ def app(tmp_path_factory) -> Iterator[App]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Iterator[App]:
+    """The app shared by the browser tests, with its own data folder."""
+    with running_app(tmp_path_factory.mktemp("e2e-app")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +128,20 @@ def page(browser, app) -> Iterator[object]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def import_fixture(app: App, folder: str, name: str) -> str:
+    """Import a recorded Boltz output folder into the running app's store with the CLI; returns the job id."""
+    command = [sys.executable, "-m", "omtx_core", "import", str(FIXTURES / folder), "--name", name]
+    done = subprocess.run(command, cwd=REPO, env=app.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"import of {folder} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def imported_jobs(app) -> dict[str, str]:
+    """The two recorded fixtures imported into the app as completed jobs: {"carazolol": id, "pmhc": id}."""
+    return {
+        "carazolol": import_fixture(app, "protein_ligand_affinity_b2ar_carazolol", "b2AR carazolol (imported)"),
+        "pmhc": import_fixture(app, "BOLTZ1_multichain_pmhc_4chain", "pMHC 4-chain (imported)"),
+    }

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.test_browser import goto, wait_for_job_page, wait_idle
+from tests.e2e.browser import goto, wait_for_job_page, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -18,3 +18,13 @@ def app_data_dir(tmp_path, monkeypatch):
     st.cache_resource.clear()
     yield tmp_path / "data"
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def pages_run_as_switched(monkeypatch):
+    """AppTest puts Streamlit back in its `pages/` folder mode before every run (a server does so once, at start),
+    so `inside_app()` would rerun every page run and drop the button clicks AppTest sends. Here it does nothing;
+    what it fixes is tested on a freshly started server in the browser (tests/e2e/test_first_request_browser.py)."""
+    from omtx_core.ui import navigation
+
+    monkeypatch.setattr(navigation, "inside_app", lambda: None)
