@@ -7,12 +7,15 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omtx_core.cli_jobs import shown
-from omtx_core.errors import InputError, OmtxError
+from omtx_core.errors import InputError, OmtxError, error_code
 
 if TYPE_CHECKING:
     from omtx_core.domain.runs import RunSummary
@@ -35,12 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()  # the reader (`| head`) has gone: nothing more to say
         return 0
-    except Exception as exc:  # a fault nobody foresaw: one line, so a user can report it
-        log.debug("unexpected error", exc_info=True)
-        detail = str(exc)[:300]
+    except Exception as exc:  # a fault nobody foresaw: one line with an error id; the traceback goes to a file
+        error_id, path = _save_traceback(exc)
+        where = f"; the details are in {path}" if path else ""
         print(
-            shown(f"Unexpected error ({type(exc).__name__}{': ' + detail if detail else ''}). This is a fault in "
-                  "OMTX-Hub, not in your input: please report it with the command you ran."),
+            shown(f"Unexpected error ({type(exc).__name__}), error id {error_id}{where}. This is a fault in "
+                  "OMTX-Hub, not in your input: please report it with the command you ran and the error id."),
             file=sys.stderr,
         )  # fmt: skip
         return EXIT_UNEXPECTED
@@ -52,6 +55,7 @@ def _run(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     args.ctx = CliContext()  # settings and stores, built on first use: `inspect` needs neither
+    _configure_logging(args.ctx)
     try:
         return args.handler(args)
     except InputError as exc:
@@ -59,8 +63,33 @@ def _run(argv: list[str] | None) -> int:
             print(shown(str(problem)), file=sys.stderr)
         return EXIT_INVALID
     except OmtxError as exc:
-        print(shown(str(exc)), file=sys.stderr)
+        print(shown(f"{exc} (error code: {error_code(exc)})"), file=sys.stderr)
         return EXIT_INVALID
+
+
+def _configure_logging(ctx) -> None:
+    from omtx_core.logs import configure_logging
+
+    try:
+        configure_logging(ctx.settings)
+    except OmtxError:  # a bad setting: log with the defaults; a command that needs settings reports it
+        configure_logging(None)
+
+
+def _save_traceback(exc: Exception) -> tuple[str, Path | None]:
+    """An id for an unforeseen error, logged with its traceback at debug level and saved in a private file under
+    that id: a terminal gets one plain line, never a traceback, and the report can still be traced."""
+    error_id = secrets.token_hex(4)
+    log.debug("unexpected error %s", error_id, exc_info=exc)
+    folder = Path(tempfile.gettempdir()) / "omtx-hub-errors"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / f"{error_id}.log"
+        path.touch(mode=0o600)
+        path.write_text(f"error id {error_id}\n" + "".join(traceback.format_exception(exc)), encoding="utf-8")
+    except OSError:  # no writable temporary folder: the id alone must do
+        return error_id, None
+    return error_id, path
 
 
 def _silence_stdout() -> None:
@@ -92,10 +121,14 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
     inspect.set_defaults(handler=_inspect)
 
+    from omtx_core.cli_config import add_config_command
+    from omtx_core.cli_health import add_health_command
     from omtx_core.cli_jobs import add_job_commands
     from omtx_core.cli_results import add_import_command
 
     add_import_command(commands)
+    add_config_command(commands)
+    add_health_command(commands)
     add_job_commands(commands, task_help, lambda name: _read_json(Path(name)))
     return parser
 

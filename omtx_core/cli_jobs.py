@@ -218,10 +218,12 @@ def _delete(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from omtx_core.engines.factory import make_engine
     from omtx_core.jobs.worker import Worker
+    from omtx_core.metrics import serve_metrics
 
     settings = args.ctx.settings
     store, artifacts = args.ctx.stores
     worker = Worker(store, artifacts, make_engine(settings), settings, hot=args.ctx.hot)
+    serve_metrics(settings, store)  # when OMTX_METRICS_PORT is set
     reason = worker.engine.unavailable_reason()
     if reason:
         print(shown(f"warning: {reason}"), file=sys.stderr)

@@ -13,6 +13,7 @@ from omtx_core.chem import parse_smiles
 from omtx_core.errors import FieldProblem, Problem
 
 MAX_COMPOUNDS = 10_000  # the most a screen takes (drug_discovery's `compounds` field)
+MAX_LIBRARY_MB = 50  # the largest library file read: 10,000 compounds as SDF with 3D coordinates fit easily
 MAX_ROW_PROBLEMS = 1_000  # unreadable rows after which a file is taken for something other than a library
 SMILES_COLUMNS = ("smiles", "canonical_smiles", "smile", "structure")
 NAME_COLUMNS = ("name", "id", "compound", "compound_id", "title", "molecule", "mol_name")

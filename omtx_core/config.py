@@ -110,6 +110,45 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Most Modal calls a worker runs at once, over all its jobs; more chunks wait."
     )
 
+    # A team deployment: sign-in, limits, logs and metrics.
+    auth: Literal["none", "oidc"] = Field(
+        default="none",
+        description="Sign-in: none (one local user, the embedded default) or oidc (Streamlit's OpenID Connect "
+        "login; the provider goes in .streamlit/secrets.toml under [auth]).",
+    )
+    allowed_emails: str = Field(default="", description="With sign-in: comma-separated e-mail addresses admitted.")
+    allowed_domains: str = Field(
+        default="", description="With sign-in: comma-separated e-mail domains whose users are admitted (lab.example)."
+    )
+    admin_emails: str = Field(
+        default="", description="With sign-in: comma-separated e-mail addresses of admins (they see every job)."
+    )
+    supabase_jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="The Supabase project's JWT secret: with sign-in the app signs a short-lived token per user "
+        "with it, so row-level security acts for that user.",
+    )
+    supabase_anon_key: SecretStr | None = Field(
+        default=None,
+        description="The Supabase project's anon (publishable) key: sent as `apikey` beside a signed-in user's token, "
+        "as Supabase's API gateway requires.",
+    )
+    user_token_ttl_s: int = Field(
+        default=3600, ge=60, le=86400, description="Lifetime of a signed-in user's Supabase token in seconds."
+    )
+    rate_limit_per_min: int = Field(default=100, ge=1, description="Most submissions per user in any minute.")
+    max_active_jobs_per_user: int = Field(
+        default=200, ge=1, description="Most queued and running jobs one user may have at once."
+    )
+    max_active_jobs: int = Field(default=2000, ge=1, description="Most queued and running jobs of all users together.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as readable text or as one JSON object per line."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Lowest level logged.")
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port of the Prometheus metrics endpoint of a worker (unset: off)."
+    )
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "jobs.sqlite3"
@@ -120,6 +159,11 @@ class Settings(BaseSettings):
 
 
 ENV_PREFIX = "OMTX_"
+
+
+def csv_items(value: str) -> list[str]:
+    """A comma-separated setting (`settings.allowed_emails`) as its stripped, lower-cased, non-empty items."""
+    return [item.strip().lower() for item in value.split(",") if item.strip()]
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from omtx_core.compounds import CompoundLibrary, read_compound_library
+from omtx_core.compounds import MAX_COMPOUNDS, MAX_LIBRARY_MB, CompoundLibrary, read_compound_library
 from omtx_core.errors import InputError, OmtxError
 from omtx_core.tasks import TASKS
 from omtx_core.ui import forms, molecules
-from omtx_core.ui.errors import show_problems
+from omtx_core.ui.errors import show_error, show_problems
 from omtx_core.ui.navigation import inside_app
 
 inside_app()
@@ -43,6 +43,11 @@ def library_text() -> tuple[str, str]:
         type=FILE_TYPES,
         key=forms.key(TASK, "library_file"),
     )
+    if upload is not None and upload.size > MAX_LIBRARY_MB * 2**20:  # refused unread: the page stays responsive
+        show_error(OmtxError(f"{upload.name} is {upload.size / 2**20:,.1f} MB; a compound library file may be at most "
+                             f"{MAX_LIBRARY_MB} MB.", f"A screen takes at most {MAX_COMPOUNDS:,} compounds: split "
+                             "the file, or leave out columns and coordinates it does not need."))  # fmt: skip
+        return pasted or "", ""
     if upload is not None:
         return upload.getvalue().decode("utf-8", errors="replace"), upload.name
     return pasted or "", ""

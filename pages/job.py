@@ -6,9 +6,10 @@ from omtx_core.domain.job import JobQuery, JobStatus
 from omtx_core.ui import job_view, result_tabs, task_views
 from omtx_core.ui.errors import show_error
 from omtx_core.ui.navigation import inside_app
-from omtx_core.ui.resources import jobs
+from omtx_core.ui.resources import jobs, runtime_or_stop
 
 inside_app()
+runtime_or_stop()
 
 job_id = st.query_params.get("job")
 if not job_id:

@@ -24,6 +24,7 @@ SLOW = frozenset(
         "tests/test_cli_jobs.py::test_submit_list_show_cancel_rerun_delete",  # 5.5: a dozen CLI processes
         "tests/store/test_sqlite.py::test_worker_processes_never_claim_the_same_job",  # 5.0: worker processes
         "tests/test_cli_local_engine.py::test_a_screen_asks_for_its_target_msa_once_then_reuses_it",  # 3.6
+        "tests/test_metrics.py::test_a_workers_metrics_count_jobs_by_task_and_kind",  # 7.5: worker and CLI processes
         "tests/jobs/test_export.py::test_jobs_zip_puts_each_job_in_its_own_folder",  # 3.1
         "tests/test_cli_jobs.py::test_wait_without_an_engine_times_out_with_the_job_still_queued",  # 2.7: a timeout
         "tests/store/test_sqlite.py::test_listing_100k_jobs_filters_and_pages_correctly",  # 2.5: 100k rows
@@ -52,6 +53,10 @@ SLOW = frozenset(
         "tests/tasks/test_fuzz_inputs.py::test_fuzzed_task_inputs_10k",  # ~75 s: 10,200 generated inputs
         "tests/test_cli_fuzz.py::test_fuzzed_cli_input_thorough",  # ~60 s: 5,400 command lines
         "tests/test_compound_limits.py::test_a_library_over_the_cap_stops_reading_there",  # 2: 10,005 rows
+        "tests/jobs/test_limits.py::test_the_cli_exits_non_zero_with_the_refusal",  # 2-9: two CLI processes
+        "tests/store/test_limits_two_processes.py::test_two_processes_on_one_sqlite_store",  # 12: two processes
+        "tests/store/test_limits_two_processes.py::test_two_processes_on_one_supabase_store_as_one_user",  # 20
+        "tests/store/test_limits_two_processes.py::test_two_users_in_two_processes_share_the_global_cap_on_supabase",
         "tests/analysis/test_contact_chemistry.py::test_a_ligand_given_as_ccd_code_has_its_chemistry",  # 4: CCD load
         "tests/ui/test_screen_results.py::test_the_compounds_tab_headlines_hits_and_says_when_there_is_none",  # 1.0
         "tests/tasks/test_analysis_chains.py::test_binding_site_contacts_and_ligand_pocket_on_the_chains_the_output_names",

@@ -187,8 +187,8 @@ def test_a_job_deleted_while_running_stops_boltz_and_leaves_no_engine_folder(wor
 @pytest.mark.parametrize(
     ("mode", "kind", "words"),
     [
-        ("oom:{run}", "missing_output", "ran out of memory"),
-        ("exit1", "engine", "Boltz exited with status 1: RuntimeError: CUDA error"),
+        ("oom:{run}", "out_of_memory", "ran out of memory"),
+        ("exit1", "crashed", "Boltz exited with status 1: RuntimeError: CUDA error"),
     ],
 )
 def test_boltz_failures_show_on_the_job(worker_parts, tmp_path, mode, kind, words):

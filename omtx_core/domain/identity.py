@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,9 @@ class Identity:
     """The owner of the jobs a caller submits, and whether they may see and act on everyone's jobs."""
 
     owner: str
-    sees_all: bool = False  # the service-role key (workers, admin tools): every owner's jobs
+    sees_all: bool = False  # the service-role key (workers, admin tools) or an admin: every owner's jobs
+    admin: bool = False  # may see the System page and the deployment's configuration
+    email: str = ""  # a signed-in user's address, for display
 
     def __post_init__(self) -> None:
         if not self.owner:
@@ -36,7 +39,12 @@ class Identity:
         return None if self.sees_all else self.owner
 
 
-LOCAL_USER = Identity(LOCAL_OWNER)
+LOCAL_USER = Identity(LOCAL_OWNER, admin=True)  # without sign-in, whoever runs the app runs all of it
+
+
+def owner_id(issuer: str, subject: str) -> str:
+    """A signed-in user's owner id: a UUID from the provider and its subject (Supabase's auth.uid() is a uuid)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{issuer}#{subject}"))
 
 
 def identity_for(store: str, supabase_key: str | None = None, *, signed_in_user: str | None = None) -> Identity:

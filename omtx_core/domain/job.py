@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from omtx_core.errors import IllegalTransition
 
@@ -53,14 +53,30 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
+FailureKind = Literal["out_of_memory", "msa_service", "timeout", "crashed", "refused_input", "unavailable", "other"]
+FAILURE_KINDS: tuple[str, ...] = get_args(FailureKind)
+# Kinds stored before failures were classified (rows written by older versions) and what they now read as.
+_LEGACY_KINDS = {"input": "refused_input", "engine": "crashed", "missing_output": "other", "worker_lost": "crashed",
+                 "internal": "other"}  # fmt: skip
+
+
 class JobError(BaseModel):
-    """Why a job failed, in the user's words; `details` holds the technical part (log tail, exit code)."""
+    """Why a job failed, in the user's words; `details` holds the technical part (log tail, exit code).
+
+    `kind` sorts failures for people and metrics (omtx_core.engines.failures classifies engine failures).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(description="input | engine | missing_output | timeout | unavailable | worker_lost | internal")
+    kind: FailureKind = "other"
     message: str
     details: str = ""
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _known_kind(cls, value: Any) -> str:
+        value = _LEGACY_KINDS.get(value, value)
+        return value if value in FAILURE_KINDS else "other"  # a row from a newer version still loads
 
 
 class Job(BaseModel):

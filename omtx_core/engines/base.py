@@ -49,6 +49,7 @@ class EngineStatus:
     message: str = ""
     transient: bool = False  # a failure worth retrying (engine unreachable, preempted), not bad input
     call_ids: tuple[str, ...] = ()  # when set: the engine's calls now (e.g. more were spawned); stored on the job
+    kind: str = ""  # of a failure: a JobError kind (omtx_core.engines.failures); empty: classified from `message`
 
 
 def time_limit_s(runs: tuple[EngineRun, ...], per_run_s: float, *, on_cpu: bool = False) -> float:

@@ -13,6 +13,8 @@ NO_ENGINE_REASON = (
     "Submitted jobs wait in the queue until one is available."
 )
 
+_WAITING = "Jobs wait in the queue until an engine is configured."
+
 
 class UnavailableEngine:
     """Stands in when no engine is configured: it refuses every run, so the worker leaves jobs pending."""
@@ -29,16 +31,16 @@ class UnavailableEngine:
         return time_limit_s(runs, per_run_s)
 
     def start(self, batch: EngineBatch) -> list[str]:
-        raise EngineUnavailable(self.reason)
+        raise EngineUnavailable(self.reason, _WAITING)
 
     def poll(self, call_ids: list[str]) -> EngineStatus:
-        raise EngineUnavailable(self.reason)
+        raise EngineUnavailable(self.reason, _WAITING)
 
     def read_log(self, call_ids: list[str]) -> str:
         return ""
 
     def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
-        raise EngineUnavailable(self.reason)
+        raise EngineUnavailable(self.reason, _WAITING)
 
     def cancel(self, call_ids: list[str]) -> None:
         return None

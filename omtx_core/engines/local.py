@@ -17,6 +17,7 @@ from pathlib import Path
 
 from omtx_core.boltz.staging import boltz_command, stage_inputs
 from omtx_core.engines.base import EngineBatch, EngineRun, EngineState, EngineStatus, time_limit_s
+from omtx_core.engines.failures import classify
 
 CPU_WARNING = (
     "No GPU found: Boltz runs on the CPU, which is very slow (about an hour for ~900 tokens). "
@@ -143,7 +144,9 @@ class LocalEngine:
                 return EngineStatus(EngineState.RUNNING, finished_runs=finished)
             if code != 0:
                 reason = _last_line(state.log_path) or "no output"
-                return EngineStatus(EngineState.FAILED, finished, f"Boltz exited with status {code}: {reason}")
+                kind = classify(_tail(state.log_path), exit_code=code)
+                message = f"Boltz exited with status {code}: {reason}"
+                return EngineStatus(EngineState.FAILED, finished, message, kind=kind)
             if state.next_group < len(state.groups):
                 self._launch_next(state)
                 return EngineStatus(EngineState.RUNNING, finished_runs=finished)
@@ -216,6 +219,15 @@ def _last_line(path: Path) -> str:
         else []
     )
     return lines[-1][:300] if lines else ""
+
+
+def _tail(path: Path, size: int = 20000) -> str:
+    """The end of the log, where a failed process says why (a long run's log is large)."""
+    if not path.exists():
+        return ""
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - size))
+        return handle.read().decode(errors="replace")
 
 
 def _kill_group(root: Path, process: subprocess.Popen | None) -> None:

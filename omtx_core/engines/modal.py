@@ -14,6 +14,7 @@ from typing import Any
 from omtx_core.boltz.staging import unpack_results
 from omtx_core.config import Settings
 from omtx_core.engines.base import EngineBatch, EngineRun, EngineState, EngineStatus, time_limit_s
+from omtx_core.engines.failures import classify, exception_kind
 from omtx_core.errors import EngineError
 
 BATCH_PREFIX = "modal-batch:"
@@ -34,6 +35,7 @@ class _Chunk:
     state: str = "waiting"  # waiting -> running -> finished | failed; waiting/running -> cancelled
     call_id: str = ""
     error: str = ""
+    kind: str = ""  # of its failure (omtx_core.engines.failures)
     log: str = ""
     results: bytes = b""
 
@@ -134,7 +136,9 @@ class ModalEngine:
     def poll(self, call_ids: list[str]) -> EngineStatus:
         state = self._batch(call_ids)
         if state is None:
-            return EngineStatus(EngineState.FAILED, message="The app lost track of the Modal calls.", transient=True)
+            return EngineStatus(
+                EngineState.FAILED, message="The app lost track of the Modal calls.", transient=True, kind="crashed"
+            )
         with state.lock:
             try:
                 for chunk in state.chunks:
@@ -142,7 +146,7 @@ class ModalEngine:
                         self._check(chunk)
                 self._fill(state)
             except _Unreachable as exc:
-                return EngineStatus(EngineState.FAILED, message=str(exc), transient=True)
+                return EngineStatus(EngineState.FAILED, message=str(exc), transient=True, kind="unavailable")
             return self._status(call_ids[0], state)
 
     def read_log(self, call_ids: list[str]) -> str:
@@ -159,7 +163,9 @@ class ModalEngine:
     def fetch_outputs(self, call_ids: list[str], dest: Path, runs: list[str] | None = None) -> list[Path]:
         state = self._batch(call_ids)
         if state is None:
-            raise EngineError("The app lost track of the Modal calls.", transient=True)
+            raise EngineError(
+                "The app lost track of the Modal calls.", "The job is retried; re-run it if it fails.", transient=True
+            )
         wanted = None if runs is None else set(runs)
         folders: list[Path] = []
         with state.lock:
@@ -206,7 +212,8 @@ class ModalEngine:
                     raise
                 if _unreachable(exc):
                     raise _Unreachable(f"Modal is unreachable: {_describe(exc)}") from None
-                chunk.state, chunk.error = "failed", self._engine_error(exc).message
+                failure = self._engine_error(exc)
+                chunk.state, chunk.error, chunk.kind = "failed", failure.message, failure.kind
                 continue
             chunk.state, chunk.call_id = "running", call.object_id
 
@@ -220,6 +227,7 @@ class ModalEngine:
             if _unreachable(exc):
                 raise _Unreachable(f"Modal is unreachable: {_describe(exc)}") from None
             chunk.state, chunk.error = "failed", f"The Modal call failed: {_describe(exc)}"
+            chunk.kind = exception_kind(exc)
             return
         chunk.log = str(result.get("log", ""))
         chunk.results = bytes(result.get("results") or b"")
@@ -229,6 +237,7 @@ class ModalEngine:
         else:
             last = next((line.strip() for line in reversed(chunk.log.splitlines()) if line.strip()), "")
             chunk.state, chunk.error = "failed", f"Boltz exited with code {code}" + (f": {last}" if last else "")
+            chunk.kind = classify(chunk.log, exit_code=code)
 
     def _status(self, batch_id: str, state: _Batch) -> EngineStatus:
         done = tuple(run.name for chunk in state.chunks if chunk.state == "finished" for run in chunk.runs)
@@ -237,8 +246,9 @@ class ModalEngine:
             return EngineStatus(EngineState.RUNNING, finished_runs=done, call_ids=ids)
         if state.count("finished"):
             return EngineStatus(EngineState.FINISHED, finished_runs=done, call_ids=ids)
-        first = next((chunk.error for chunk in state.chunks if chunk.error), "The Modal calls were cancelled.")
-        return EngineStatus(EngineState.FAILED, message=first, call_ids=ids)
+        failed = next((chunk for chunk in state.chunks if chunk.error), None)
+        first = failed.error if failed else "The Modal calls were cancelled."
+        return EngineStatus(EngineState.FAILED, message=first, call_ids=ids, kind=failed.kind if failed else "other")
 
     def _cancel_chunks(self, state: _Batch) -> None:
         for chunk in state.chunks:
@@ -255,10 +265,20 @@ class ModalEngine:
     def _engine_error(self, exc: Exception) -> EngineError:
         name = f"{self.settings.modal_app_name}.{self.settings.modal_function_name}"
         if type(exc).__name__ == "NotFoundError":
-            return EngineError(f"The Modal function {name} is not deployed.", f"Run `{DEPLOY_COMMAND}`.")
+            return EngineError(
+                f"The Modal function {name} is not deployed.", f"Run `{DEPLOY_COMMAND}`.", kind="unavailable"
+            )
         if type(exc).__name__ == "AuthError":
-            return EngineError("Modal refused the credentials.", "Check MODAL_TOKEN_ID and MODAL_TOKEN_SECRET.")
-        return EngineError(f"Could not start the Modal calls: {_describe(exc)}", transient=_unreachable(exc))
+            return EngineError(
+                "Modal refused the credentials.", "Check MODAL_TOKEN_ID and MODAL_TOKEN_SECRET.", kind="unavailable"
+            )
+        unreachable = _unreachable(exc)
+        return EngineError(
+            f"Could not start the Modal calls: {_describe(exc)}",
+            "Modal may be down or overloaded: the job is retried." if unreachable else "Open the log for details.",
+            transient=unreachable,
+            kind="unavailable" if unreachable else exception_kind(exc),
+        )
 
     def _batch(self, call_ids: list[str]) -> _Batch | None:
         with self._lock:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from omtx_core import metrics
 from omtx_core.boltz.msa import generated_msas, next_phase
 from omtx_core.boltz.plan import BoltzRun
 from omtx_core.cache import MsaCache
@@ -18,8 +20,10 @@ from omtx_core.domain.job import Job, JobError, JobStatus
 from omtx_core.domain.layout import JobFiles
 from omtx_core.domain.results import AnalysisFailed, TaskAnalysis
 from omtx_core.engines.base import EngineBatch, EngineRun, EngineState, EngineStatus
+from omtx_core.engines.failures import classify, missing_output_kind
 from omtx_core.errors import EngineError, InputError, JobNotFound, OmtxError, StaleJobError, StoreUnavailable
 from omtx_core.jobs.results import collect, job_summary, store_results
+from omtx_core.logs import add_log_context
 from omtx_core.tasks import ValidatedInput, validate_task_input
 
 if TYPE_CHECKING:
@@ -96,13 +100,13 @@ class JobRun:
         except OmtxError as exc:  # e.g. a full disk under the job files: its own words, no traceback
             log.warning("job %s failed: %s", self.job.id, exc)
             self._cancel_engine()
-            kind = "unavailable" if isinstance(exc, StoreUnavailable) else "internal"
+            kind = "unavailable" if isinstance(exc, StoreUnavailable) else "other"
             return self._finish(JobStatus.FAILED, {"error": JobError(kind=kind, message=exc.message,
                                                                      details=exc.hint)})  # fmt: skip
         except Exception as exc:  # an unexpected bug: fail the job with a reason rather than loop on it
             log.exception("job %s failed unexpectedly", self.job.id)
             self._cancel_engine()
-            error = JobError(kind="internal", message="The job stopped because of an error on our side.",
+            error = JobError(kind="other", message="The job stopped because of an error on our side.",
                              details=f"{type(exc).__name__}: {exc}")  # fmt: skip
             return self._finish(JobStatus.FAILED, {"error": error})
 
@@ -111,7 +115,7 @@ class JobRun:
         again; its last attempt's engine calls are stopped and freed."""
         self._cancel_engine()
         tries = self.job.attempts - 1
-        error = JobError(kind="worker_lost", message=f"The job was tried {tries} times and its worker stopped each "
+        error = JobError(kind="crashed", message=f"The job was tried {tries} times and its worker stopped each "
                          "time before the job ended.", details="Running out of memory is the usual cause: try fewer "
                          "or smaller runs, or a machine with more memory, then re-run the job (OMTX_MAX_ATTEMPTS "
                          "sets how many tries a job gets).")  # fmt: skip
@@ -121,7 +125,7 @@ class JobRun:
         try:
             validated = validate_task_input(self.job.task_type, self.job.input, self.w.settings)
         except InputError as exc:
-            error = JobError(kind="input", message="The stored input is no longer valid.", details=str(exc))
+            error = JobError(kind="refused_input", message="The stored input is no longer valid.", details=str(exc))
             raise JobFailed(error) from None
         plan = validated.plan
         self.validated = validated
@@ -177,13 +181,23 @@ class JobRun:
                 return
             except EngineError as exc:
                 if not exc.transient or attempt == self.w.settings.max_attempts:
-                    raise JobFailed(JobError(kind="engine", message=exc.message, details=exc.hint)) from None
+                    kind = exc.kind or classify(exc.message)
+                    raise JobFailed(JobError(kind=kind, message=exc.message, details=exc.hint)) from None
                 self._note(f"Transient engine error ({exc.message}); retry {attempt + 1} follows.")
                 self._cancel_engine()
                 self._wait(self.w.timing.retry_backoff_s * 2 ** (attempt - 1))
 
     def _run_batch(self, batch: EngineBatch) -> None:
+        started = time.monotonic()
         self.call_ids = self.w.engine.start(batch)
+        metrics.engine_call(self.w.engine.name)
+        add_log_context(engine_call_id=",".join(self.call_ids))
+        try:
+            self._poll_batch(batch)
+        finally:
+            metrics.engine_batch_seconds(self.w.engine.name, time.monotonic() - started)
+
+    def _poll_batch(self, batch: EngineBatch) -> None:
         self._update({"engine": self.w.engine.name, "engine_call_ids": self.call_ids})
         deadline = self.w.clock() + timedelta(seconds=batch.timeout_s)
         while True:
@@ -192,7 +206,8 @@ class JobRun:
             if status.state == EngineState.FINISHED:
                 return
             if status.state == EngineState.FAILED:
-                raise EngineError(status.message or "The engine reported a failure.", transient=status.transient)
+                raise EngineError(status.message or "The engine reported a failure.", "Open the job's log for details.",
+                                  transient=status.transient, kind=status.kind)  # fmt: skip
             if self.w.clock() > deadline:
                 raise JobFailed(JobError(kind="timeout", message=f"The job ran longer than its limit of "
                                          f"{batch.timeout_s / 60:.0f} minutes and was stopped.",
@@ -257,8 +272,9 @@ class JobRun:
         log_text = self._save_log()
         collected = collect(result_dirs, [run.name for run in validated.plan.runs], log_text)
         if collected.all_failed:
-            first = next(iter(collected.failures.values()))
-            raise JobFailed(JobError(kind="missing_output", message=first.message, details=first.hint))
+            run, first = next(iter(collected.failures.items()))
+            kind = missing_output_kind(log_text, run)
+            raise JobFailed(JobError(kind=kind, message=first.message, details=first.hint))
         analysis = self._analyse(validated, collected)
         self._heartbeat()  # still ours? never store results for a job someone else now owns
         keys = store_results(self.job.id, collected, self.w.artifacts, analysis)
@@ -286,6 +302,8 @@ class JobRun:
         except (StaleJobError, JobNotFound, LeaseLost, ShutdownRequested):  # cancelled, deleted or taken over
             return self._current()  # meanwhile, or the store stayed away past our lease: the other outcome stands
         self.w.hot.keep_job(job)  # the finished record, warm for the first page that opens it
+        metrics.job_finished(job)
+        log.info("job %s", job.status.value)
         return job
 
     def _update(self, changes: dict) -> Job:
@@ -304,6 +322,7 @@ class JobRun:
             try:
                 result = call()
             except StoreUnavailable as exc:
+                metrics.store_error("job")
                 expires = self.job.lease_expires_at
                 if expires is None or self.w.clock() >= expires:
                     raise LeaseLost() from None

@@ -7,12 +7,14 @@ through the Redis hot cache when one is configured.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from omtx_core import metrics
 from omtx_core.boltz.plan import Plan
 from omtx_core.cache import HotCache, MsaCache, input_hash
 from omtx_core.config import Settings
@@ -21,11 +23,14 @@ from omtx_core.domain.job import Job, JobPage, JobQuery, JobStatus, utcnow
 from omtx_core.domain.layout import JobFiles
 from omtx_core.domain.results import ResultDocument
 from omtx_core.errors import ArtifactNotFound, JobNotFound, Problem
+from omtx_core.jobs.limits import LimitedCreates, create_within_limits
 from omtx_core.jobs.results import read_result_document
+from omtx_core.logs import job_context
 from omtx_core.store.base import ArtifactStore, JobStore
 from omtx_core.tasks import ValidatedInput, task_analysis_model, validate_task_input
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 _NOT_FOUND_HINT = "Check the job id, or look it up in the job list."
 
 
@@ -80,7 +85,8 @@ class JobService:
     def submit_validated(
         self, validated: ValidatedInput, *, use_cache: bool = True, parent_id: str | None = None
     ) -> Job:
-        """Store a validated input as a pending job, or as a completed cache hit with no engine call."""
+        """Store a validated input as a pending job, or as a completed cache hit with no engine call; within the
+        deployment's rate limit and caps (jobs/limits.py), else LimitExceeded."""
         normalised = validated.input.model_dump(mode="json")
         now = self.clock()
         fields: dict[str, Any] = {
@@ -89,8 +95,12 @@ class JobService:
             "created_at": now, "updated_at": now, "progress_total": len(validated.plan.runs), "parent_id": parent_id,
         }  # fmt: skip
         cached = self.cached_result(validated) if use_cache else None
-        job = self.store.create(Job(**fields, **(_cache_hit_fields(cached, now) if cached else {})))
-        self.hot.keep_job(job)
+        new = Job(**fields, **(_cache_hit_fields(cached, now) if cached else {}))
+        with job_context(new):  # the store's log lines (an outage, a replay) name the job
+            job = create_within_limits(self.store, new, self.settings, now=now)  # LimitExceeded: nothing stored
+            self.hot.keep_job(job)
+            log.debug("job submitted%s", " (cache hit)" if job.cache_hit else "")
+        metrics.job_submitted(job.task_type, job.cache_hit)
         return job
 
     # ---- reading ---------------------------------------------------------------------------------------------
@@ -200,7 +210,7 @@ class JobService:
 
         job = import_boltz_results(
             source,
-            store=self.store,
+            store=LimitedCreates(self.store, self.settings, self.clock),  # counted like any submission
             artifacts=self.artifacts,
             owner=self.identity.owner,
             job_name=job_name,

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from omtx_core import metrics
 from omtx_core.cache import HotCache
 from omtx_core.config import Settings
 from omtx_core.domain.job import Job, utcnow
 from omtx_core.engines.base import Engine
 from omtx_core.errors import OmtxError
 from omtx_core.jobs.job_run import JobRun
+from omtx_core.logs import job_context
 from omtx_core.store.base import ArtifactStore, JobStore
 
 log = logging.getLogger(__name__)
@@ -92,9 +94,12 @@ class Worker:
         )
         if job is None:
             return None
-        if job.attempts > self.settings.max_attempts:  # every earlier worker stopped before the job ended
-            return JobRun(self, job).give_up()
-        return JobRun(self, job).execute()
+        metrics.job_claimed(job.task_type)
+        with job_context(job):  # every log line of this job names it, its task and its owner
+            log.info("job claimed by %s (attempt %d)", self.worker_id, job.attempts)
+            if job.attempts > self.settings.max_attempts:  # every earlier worker stopped before the job ended
+                return JobRun(self, job).give_up()
+            return JobRun(self, job).execute()
 
 
 class _Outage:
@@ -113,6 +118,7 @@ class _Outage:
         if not self.failures:
             self.since = time.monotonic()
         self.failures += 1
+        metrics.store_error("worker")
         said = str(exc) if isinstance(exc, OmtxError) else f"{type(exc).__name__}: {exc}"
         if said != self.said:
             self.said = said

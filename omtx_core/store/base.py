@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from omtx_core.domain.job import Job, JobPage, JobQuery, JobStatus
+
+
+@dataclass(frozen=True)
+class SubmissionLimits:
+    """At most `per_window` jobs created by one owner in any `window_s`, and at most `active_per_owner` (one owner)
+    and `active_total` (everyone) pending or running jobs; a job completed at birth (cache hit, import) takes no
+    engine time, so it counts for the rate but not against the caps."""
+
+    per_window: int
+    active_per_owner: int
+    active_total: int
+    window_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class LimitUsage:
+    """What the store counted just before a limited create, for the refusal to say."""
+
+    recent: int  # jobs the owner created in the window
+    retry_after_s: float  # seconds until one fewer of them is in the window than the limit allows (0 if under)
+    active_owner: int  # the owner's pending and running jobs
+    active_total: int  # everyone's pending and running jobs
+
+    def refuses(self, job: Job, limits: SubmissionLimits) -> bool:
+        """Whether creating `job` would break a limit (the same rule every store applies)."""
+        if self.recent >= limits.per_window:
+            return True
+        active = job.status in (JobStatus.PENDING, JobStatus.RUNNING)
+        return active and (self.active_owner >= limits.active_per_owner or self.active_total >= limits.active_total)
 
 
 @runtime_checkable
@@ -62,6 +92,13 @@ class JobStore(Protocol):
 
     def count_results_users(self, job_id: str) -> int:
         """How many jobs (other than `job_id` itself) read their results from `job_id`'s artifacts."""
+        ...
+
+    def create_limited(self, job: Job, limits: SubmissionLimits, *, now: datetime) -> tuple[Job | None, LimitUsage]:
+        """Count the owner's recent and the active jobs, then create `job` unless `LimitUsage.refuses` it: one atomic
+        step across threads, processes and app replicas. Returns (the stored job, or None when refused; the counts).
+        `now` is the store's clock where it has none of its own (Supabase counts with the server's); an id that
+        exists already is returned as `create` would, without counting."""
         ...
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from omtx_core.domain.job import Job, JobPage, JobQuery, utcnow
 from omtx_core.errors import ArtifactNotFound, IllegalTransition, StaleJobError, StoreRefused, StoreUnavailable
 from omtx_core.store.base import ArtifactStore, JobStore
+from omtx_core.store.fallback_limits import FallbackLimits
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5.0
@@ -140,7 +141,7 @@ class _Link:
         self.down_since = None
 
 
-class FallbackJobStore:
+class FallbackJobStore(FallbackLimits):
     """A JobStore over `primary` (Supabase) that falls back to `local` (SQLite) plus `outbox` during outages."""
 
     name = "fallback"
@@ -281,11 +282,11 @@ class FallbackJobStore:
                     self.link.failed()
                     return done
                 except StoreRefused as refusal:  # for good: retrying would stop every later entry, every call
-                    self.outbox.park(seq, kind, target, payload, refusal.message, refusal.code)
+                    self.outbox.park(seq, kind, target, payload, refusal.message, refusal.store_code)
                     if (kind, target) not in parked:
                         parked.add((kind, target))
                         log.warning("The shared store refused the %s entry for %s (code %s): %s Kept on this machine "
-                                    "only.", kind, target, refusal.code or "none", refusal.message)  # fmt: skip
+                                    "only.", kind, target, refusal.store_code or "none", refusal.message)  # fmt: skip
                     continue
                 self.outbox.remove(seq)
                 done += 1
@@ -300,7 +301,8 @@ class FallbackJobStore:
             try:
                 job = Job.model_validate(payload)
             except ValueError:  # written by a version whose job record differs: no primary will take it
-                raise StoreRefused("This version of OMTX-Hub cannot read the saved job.", code="unreadable") from None
+                unreadable = "This version of OMTX-Hub cannot read the saved job."
+                raise StoreRefused(unreadable, store_code="unreadable") from None
             _replay_job(self.primary, job)
         elif kind == "delete":
             self.primary.delete(target)

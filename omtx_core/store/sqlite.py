@@ -15,6 +15,7 @@ from typing import Any
 
 from omtx_core.domain.job import Job, JobPage, JobQuery, JobStatus, check_transition, utcnow
 from omtx_core.errors import JobNotFound, StaleJobError, StoreUnavailable
+from omtx_core.store.sqlite_limits import SqliteLimits
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0
@@ -152,7 +153,7 @@ class _Connection:
         self.pid = os.getpid()
 
 
-class SqliteJobStore:
+class SqliteJobStore(SqliteLimits):
     """Jobs in one SQLite file; each thread gets its own connection, writers serialize on BEGIN IMMEDIATE."""
 
     name = "sqlite"

@@ -10,7 +10,7 @@ so `import omtx_core` stays light.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from omtx_core.errors import (
     StoreRefused,
     StoreUnavailable,
 )
+from omtx_core.store.supabase_limits import SupabaseLimits
 
 if TYPE_CHECKING:
     from supabase import Client
@@ -44,17 +45,25 @@ _UPDATE_TRIES = 3
 _PLACEHOLDER = ".emptyFolderPlaceholder"  # made by the Supabase dashboard for empty folders; not an artifact
 
 
-def connect_supabase(url: str, key: str, timeout_s: float = 10) -> Client:
+def connect_supabase(
+    url: str, key: str, timeout_s: float = 10, *, token: Callable[[], str] | None = None, api_key: str | None = None
+) -> Client:
     """A `supabase` client whose every request (REST, Storage) gives up after `timeout_s` seconds.
 
     PostgREST's automatic retries (up to 7 s of back-off on GET) are off: a caller that falls back to a local
-    store while Supabase is away wants to know at once.
+    store while Supabase is away wants to know at once. With `token` (a signed-in user's token source, asked
+    before every request so a long session outlives any one token), each request carries its answer as key and
+    bearer instead of `key` (with `api_key`, the project's anon key, as the gateway's `apikey`).
     """
     import httpx
     from supabase import ClientOptions, create_client
 
+    from omtx_core.store.user_tokens import TokenHeaders
+
+    # A request hook, not httpx auth: PostgREST's client turns auth off for requests that carry their own header.
+    hooks = {"request": [TokenHeaders(token, api_key)]} if token is not None else {}
     options = ClientOptions(
-        httpx_client=httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True),
+        httpx_client=httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True, event_hooks=hooks),
         postgrest_client_retry=False,
         auto_refresh_token=False,
         persist_session=False,
@@ -83,13 +92,13 @@ def _translate(exc: Exception, action: str) -> OmtxError | None:
             return unavailable
         detail = f" {exc.details}" if isinstance(exc.details, str) and exc.details else ""
         return StoreRefused(f"Supabase refused to {action}: {exc.message or code} ({code}).{detail}",
-                            _refusal_hint(code, exc.hint), code=code)  # fmt: skip
+                            _refusal_hint(code, exc.hint), store_code=code)  # fmt: skip
     if isinstance(exc, StorageApiError):
         status = str(exc.status)
         if _is_http_5xx(status):
             return unavailable
         return StoreRefused(f"Supabase Storage refused to {action}: {exc.message}.",
-                            _refusal_hint(status), code=str(exc.code))  # fmt: skip
+                            _refusal_hint(status), store_code=str(exc.code))  # fmt: skip
     return None
 
 
@@ -104,6 +113,11 @@ _MISSING_SCHEMA_CODES = ("42P01", "42703", "42883")  # no such table, column or 
 def _refusal_hint(code: str, server_hint: str | None = None) -> str:
     if code in _OWN_HINT_CODES and server_hint:  # the job rules in supabase/migrations say what to do instead
         return server_hint
+    if code == "PGRST301":  # a signature the project does not accept: a key or JWT secret of another project
+        return ("Check that OMTX_SUPABASE_KEY is this project's key and, with sign-in, that OMTX_SUPABASE_JWT_SECRET "
+                "is this project's JWT secret (Project Settings → API).")  # fmt: skip
+    if code == "PGRST303":
+        return "The Supabase token has expired: sign in again, or set OMTX_SUPABASE_KEY to a fresh token."
     if code in ("42501", "401", "403") or code.startswith("PGRST3"):
         return "Check the Supabase key and that you are signed in; you can only see and change your own jobs."
     if code.startswith("22"):  # a data exception: the value itself (e.g. a NUL in a name), not the set-up
@@ -159,7 +173,7 @@ def _filtered(request: Any, query: JobQuery) -> Any:
     return request
 
 
-class SupabaseJobStore:
+class SupabaseJobStore(SupabaseLimits):
     """JobStore over the `public.jobs` table; what a user may see is decided by the key's row-level security."""
 
     def __init__(self, client: Client, *, name: str = "supabase") -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
-from omtx_core.errors import InputError, OmtxError, Problem
+from omtx_core.errors import InputError, OmtxError, Problem, error_code, log_unexpected
 from omtx_core.ui.text import plain
 
 # Words whose plain capitalisation would read wrong to a scientist.
@@ -25,6 +27,7 @@ _ITEMS = {"compounds": "Compound", "variants": "Variant", "chains": "Chain", "po
 _SEPARATOR = " › "
 _MAX_LISTED = 50  # a library with thousands of bad rows would bury the page
 _UNEXPECTED = "Something went wrong on our side; your input was not lost."
+log = logging.getLogger(__name__)
 
 
 def field_label(path: str) -> str:
@@ -74,8 +77,20 @@ def show_problems(problems: list[Problem], heading: str) -> None:
     st.error(plain(heading) + "\n\n" + "\n".join(lines))
 
 
+def show_configuration_problems(problems: list[Problem]) -> None:
+    """Configuration problems in one error box, each under its variable's exact name (what the operator sets)."""
+    lines = [f"- `{problem.field}`: {plain(problem.message)} — {plain(problem.hint)}" for problem in problems]
+    heading = f"The configuration has {len(problems)} problem(s). Fix them and restart the app."
+    st.error(heading + "\n\n" + "\n".join(lines) + "\n\n`python -m omtx_core config check` lists them too.")
+
+
 def show_error(exc: Exception) -> None:
-    """Render any exception for the user: problems per field, a message and hint, or a safe apology."""
+    """Render any exception for the user: problems per field, a message and hint, or a safe apology with an id.
+
+    An OMTX-Hub error also shows its stable code (quoted in reports, searched in the README); an unexpected one
+    shows only an error id that finds its traceback in the log, never the traceback or its message, which may
+    hold paths or secret values.
+    """
     if isinstance(exc, InputError):
         show_problems(exc.problems, f"{exc.message} {exc.hint}")
     elif isinstance(exc, OmtxError):
@@ -83,7 +98,8 @@ def show_error(exc: Exception) -> None:
         # Messages quote what the user typed (a SMILES, a job id from the URL): shown as text, never Markdown.
         st.error(f"{plain(exc.message)}  \n{plain(exc.hint)}" if exc.hint else plain(exc.message))
     else:
-        st.error(_UNEXPECTED)
-        # Type and message only: a traceback would show paths and locals, which may hold secrets.
-        with st.expander("Details for the team"):
-            st.code(f"{type(exc).__name__}: {exc}", language="text")
+        error_id = log_unexpected(exc, log)
+        st.error(f"{_UNEXPECTED}  \nError id: **{error_id}**. Quote it when you report this: the team finds the "
+                 "details in the app's log under it.")  # fmt: skip
+        return
+    st.caption(f"Error code: `{error_code(exc)}`")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from omtx_core.domain.job import Job, JobStatus
 from omtx_core.domain.results import ResultDocument, read_analysis
+from omtx_core.engines.failures import HINTS, LABELS
 from omtx_core.errors import JobNotFound
 from omtx_core.tasks import TASKS, task_analysis_model
 from omtx_core.tasks.drug_discovery import ScreenAnalysis
@@ -102,6 +103,7 @@ def _log_tail(job: Job, lines: int = 40) -> str:
 def failure_notice(job: Job) -> None:
     if job.status == JobStatus.FAILED and job.error is not None:
         st.error(f"**This job failed.** {plain(job.error.message)}")
+        st.caption(plain(f"Failure kind: {LABELS[job.error.kind]} ({job.error.kind}). {HINTS[job.error.kind]}"))
         if job.error.details:
             with st.expander("Details"):
                 st.code(job.error.details, language="text")

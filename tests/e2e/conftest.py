@@ -63,22 +63,24 @@ def _wait_healthy(process: subprocess.Popen, app: App) -> None:
     pytest.fail(f"The app was not healthy after {HEALTH_TIMEOUT_S} s ({app.url}/_stcore/health):\n{app.stderr_tail()}")
 
 
-def _app_env(tmp: Path) -> dict[str, str]:
+def _app_env(tmp: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMTX_", "MODAL_", "FAKE_BOLTZ", "STREAMLIT_"))}
     env.update(OMTX_DATA_DIR=str(tmp / "data"), OMTX_ENGINE="local", OMTX_BOLTZ_COMMAND=fake_boltz(delay_s="1"),
                OMTX_BOLTZ_ACCELERATOR="gpu", OMTX_WORKER_POLL_S="0.2", HOME=str(tmp),
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")  # fmt: skip
+    env.update(extra_env or {})
     return env
 
 
 @contextlib.contextmanager
-def running_app(tmp: Path) -> Iterator[App]:
-    """A freshly started app on a free port with its data in `tmp`, the local engine over the stand-in `boltz`."""
+def running_app(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[App]:
+    """A freshly started app on a free port with its data in `tmp`, the local engine over the stand-in `boltz`;
+    `extra_env` adds or overrides environment variables."""
     port = _free_port()
     stderr_path = tmp / "app.stderr.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1"]  # fmt: skip
-    env = _app_env(tmp)
+    env = _app_env(tmp, extra_env)
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stderr, stderr=subprocess.STDOUT)
     started = App(f"http://127.0.0.1:{port}", tmp / "data", stderr_path, env)

@@ -71,7 +71,7 @@ def test_engine_failure_is_stored_as_failed_with_reason(store, worker, engine):
     assert done is None
     submit(store)
     done = worker.run_once()
-    assert done.status == JobStatus.FAILED and done.error.kind == "engine" and "CUDA" in done.error.message
+    assert done.status == JobStatus.FAILED and done.error.kind == "crashed" and "CUDA" in done.error.message
     assert done.result is None and engine.cancelled
 
 
@@ -80,7 +80,7 @@ def test_missing_output_files_fail_the_job_with_the_log_reason(store, worker, en
     engine.missing_runs = tuple(run.name for run in validate_task_input("protein_ligand_binding",
                                 VALID_INPUTS["protein_ligand_binding"], Settings()).plan.runs)  # fmt: skip
     done = worker.run_once()
-    assert done.id == job.id and done.status == JobStatus.FAILED and done.error.kind == "missing_output"
+    assert done.id == job.id and done.status == JobStatus.FAILED and done.error.kind == "out_of_memory"
     assert "ran out of memory" in done.error.message and done.error.details
 
 

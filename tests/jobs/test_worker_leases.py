@@ -73,7 +73,7 @@ def test_a_job_whose_worker_stops_every_time_fails_after_max_attempts(store, wor
         store.update(job.id, {"engine_call_ids": [f"call-of-dead-{attempt}"]})
         assert claimed.id == job.id and claimed.attempts == attempt + 1
     done = worker.run_once()
-    assert done.id == job.id and done.status == JobStatus.FAILED and done.error.kind == "worker_lost"
+    assert done.id == job.id and done.status == JobStatus.FAILED and done.error.kind == "crashed"
     assert f"tried {settings.max_attempts} times" in done.error.message and "stopped" in done.error.message
     assert not engine.started and engine.cancelled == [f"call-of-dead-{settings.max_attempts - 1}"]
     assert worker.run_once() is None  # never claimed again

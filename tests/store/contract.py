@@ -10,6 +10,7 @@ import pytest
 from omtx_core.domain.identity import LOCAL_OWNER
 from omtx_core.domain.job import Job, JobQuery, JobStatus, utcnow
 from omtx_core.errors import ArtifactNotFound, IllegalTransition, JobNotFound, StaleJobError
+from omtx_core.store.base import LimitUsage, SubmissionLimits
 
 
 def make_job(**fields) -> Job:
@@ -130,6 +131,20 @@ class JobStoreContract:
                                     results_from=done.id))  # fmt: skip
         assert store.find_completed("abc", self.owner).id == done.id  # never a cache hit itself
         assert store.count_results_users(done.id) == 1 and store.count_results_users(hit.id) == 0
+
+    def test_create_limited_counts_then_creates_or_refuses(self, store):
+        limits, now = SubmissionLimits(per_window=3, active_per_owner=2, active_total=5), utcnow()
+        job, usage = store.create_limited(self.job(), limits, now=now)
+        assert store.get(job.id) == job and usage == LimitUsage(0, 0.0, 0, 0)
+        store.create_limited(self.job(), limits, now=now)
+        refused, usage = store.create_limited(self.job(), limits, now=now)  # over the per-owner cap
+        assert refused is None and (usage.recent, usage.active_owner, usage.active_total) == (2, 2, 2)
+        done = self.job(status=JobStatus.COMPLETED, created_at=now, finished_at=now)
+        assert store.create_limited(done, limits, now=now)[0] == done  # no engine time: the caps do not apply
+        refused, usage = store.create_limited(self.job(status=JobStatus.COMPLETED), limits, now=now)  # the rate
+        assert refused is None and usage.recent == 3 and 0 < usage.retry_after_s <= 60
+        assert store.list(JobQuery()).total == 3
+        assert store.create_limited(job, limits, now=now)[0] == job  # an existing id comes back, as with create
 
 
 class ArtifactStoreContract:

@@ -32,9 +32,10 @@ class Unreachable:
                 raise StoreUnavailable("connection refused")
             if any(isinstance(a, Job) and "\x00" in a.job_name for a in args):
                 raise StoreRefused("Supabase refused to create a job: unsupported Unicode escape sequence (22P05).",
-                                   code="22P05")  # fmt: skip
+                                   store_code="22P05")  # fmt: skip
             if any(isinstance(a, str) and a in self.refused for a in args):
-                raise StoreRefused("Supabase Storage refused to upload a file: new row violates policy.", code="403")
+                refusal = "Supabase Storage refused to upload a file: new row violates policy."
+                raise StoreRefused(refusal, store_code="403")
             return method(*args, **kwargs)
 
         return call

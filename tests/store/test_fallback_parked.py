@@ -41,7 +41,8 @@ def test_a_refused_value_is_explained_as_the_value_not_the_set_up(connect):
               input={"protein_sequence": UBIQUITIN}, input_hash="h-bad")  # fmt: skip
     with pytest.raises(StoreRefused) as refused:
         store.create(job)
-    assert refused.value.code == "22P05" and "migrations" not in refused.value.hint and "value" in refused.value.hint
+    hint = refused.value.hint
+    assert refused.value.store_code == "22P05" and "migrations" not in hint and "value" in hint
 
 
 def test_the_app_says_which_jobs_are_kept_on_this_server_and_why(server, connect, tmp_path, monkeypatch):

@@ -20,15 +20,16 @@ def test_outage_during_100_submissions_and_a_finished_job(server, connect, tmp_p
     outbox = Outbox(tmp_path / "outbox.db")
     store = FallbackJobStore(primary, SqliteJobStore(tmp_path / "local.db"), outbox, retry_after_s=0)
     files = FallbackArtifactStore(primary_files, LocalArtifactStore(tmp_path / "files"), outbox, store)
-    before = job_service(store).submit("protein_structure", {"protein_sequence": UBIQUITIN}).job
+    jobs = job_service(store, settings=Settings(rate_limit_per_min=1000))  # 102 submissions in well under a minute
+    before = jobs.submit("protein_structure", {"protein_sequence": UBIQUITIN}).job
 
     with server.unreachable():
         during = [
-            job_service(store).submit("protein_structure", {"protein_sequence": UBIQUITIN, "options": {"seed": i}}).job
+            jobs.submit("protein_structure", {"protein_sequence": UBIQUITIN, "options": {"seed": i}}).job
             for i in range(100)
         ]
         assert store.degraded and store.list(JobQuery(limit=500)).total == 100
-        binding = job_service(store).submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).job
+        binding = jobs.submit("protein_ligand_binding", VALID_INPUTS["protein_ligand_binding"]).job
         worker = Worker(store, files, FixtureEngine(), Settings(data_dir=tmp_path, max_concurrent=500),
                         timing=WorkerTiming(poll_s=0.01, idle_s=0.01, log_every_s=0))  # fmt: skip
         finished = worker.run_once()

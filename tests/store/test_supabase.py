@@ -154,7 +154,7 @@ class TestRowLevelSecurity:
         assert raw.table("jobs").insert(row).execute().data[0]["owner"] == USER_A  # the column's default
         with pytest.raises(StoreRefused) as refused:
             stores["A"].create(make_job(owner=USER_B))
-        assert refused.value.code == "42501"
+        assert refused.value.store_code == "42501"
         mine = stores["A"].create(make_job(owner=USER_A))
         with pytest.raises(StoreRefused):
             stores["A"].update(mine.id, {"owner": USER_B})  # cannot give a job away either
@@ -180,20 +180,20 @@ class TestRowLevelSecurity:
         for call in (lambda s: s.list(JobQuery()), lambda s: s.get("x"), lambda s: s.create(make_job())):
             with pytest.raises(StoreRefused) as refused:
                 call(stores["anon"])
-            assert refused.value.code == "42501"
+            assert refused.value.store_code == "42501"
 
     def test_only_the_service_role_may_claim(self, stores):
         stores["A"].create(make_job(owner=USER_A))
         with pytest.raises(StoreRefused) as refused:
             stores["A"].claim_next("w", 10, max_running=1, now=utcnow())
-        assert refused.value.code == "42501"
+        assert refused.value.store_code == "42501"
         assert stores["service"].claim_next("w", 10, max_running=1, now=utcnow()).owner == USER_A
 
     def test_a_key_signed_with_another_secret_is_refused(self, connect):
         forged = make_token("a-secret-that-is-not-the-servers-secret", "service_role")
         with pytest.raises(StoreRefused) as refused:
             SupabaseJobStore(connect(forged)).list(JobQuery())
-        assert refused.value.code == "PGRST301" and forged not in str(refused.value)
+        assert refused.value.store_code == "PGRST301" and forged not in str(refused.value)
 
 
 class TestOutages:

@@ -160,7 +160,8 @@ def test_a_cache_hit_reads_only_the_users_own_finished_job_with_that_input(serve
     for forged in (theirs.id, waiting.id, other_input.id, "no-such-job"):
         with pytest.raises(StoreRefused) as refused:
             store.create(make_job(owner=USER_A, status=JobStatus.COMPLETED, cache_hit=True, results_from=forged))
-        assert refused.value.code == "42501" and refused.value.hint == "Submit the job again without using the cache."
+        assert refused.value.store_code == "42501"
+        assert refused.value.hint == "Submit the job again without using the cache."
 
     # What the server copies from the source or sets itself, whatever the client sent.
     forged = {"result": {"runs": 99}, "artifacts": ["results/other/result.json"], "engine": "local", "attempts": 5,

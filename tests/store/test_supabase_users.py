@@ -35,7 +35,7 @@ def test_a_users_key_submits_as_that_user(server, connect, service_for):
     old_path = job_service(SupabaseJobStore(client), SupabaseArtifactStore(client), identity=LOCAL_USER)
     with pytest.raises(StoreRefused) as refused:
         old_path.submit("protein_structure", UBIQUITIN_INPUT)
-    assert refused.value.code == "42501"
+    assert refused.value.store_code == "42501"
 
     job = service_for(key).submit("protein_structure", UBIQUITIN_INPUT).job
     assert job.owner == USER_A and job.status == JobStatus.PENDING
