@@ -121,14 +121,18 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
     inspect.set_defaults(handler=_inspect)
 
+    from omtx_core.cli_api import add_api_command
     from omtx_core.cli_config import add_config_command
     from omtx_core.cli_health import add_health_command
     from omtx_core.cli_jobs import add_job_commands
+    from omtx_core.cli_keys import add_keys_command
     from omtx_core.cli_results import add_import_command
 
     add_import_command(commands)
     add_config_command(commands)
     add_health_command(commands)
+    add_keys_command(commands)
+    add_api_command(commands)
     add_job_commands(commands, task_help, lambda name: _read_json(Path(name)))
     return parser
 

@@ -145,6 +145,10 @@ class Settings(BaseSettings):
         default="text", description="Log lines as readable text or as one JSON object per line."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Lowest level logged.")
+    api_open: bool = Field(
+        default=False,
+        description="Serve the REST API without keys, as the local user: for a single-user machine only.",
+    )
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Port of the Prometheus metrics endpoint of a worker (unset: off)."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def clean_environment(monkeypatch, tmp_path_factory):
     for name in [name for name in os.environ if name.startswith(_CONFIG_PREFIXES)]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("MODAL_CONFIG_PATH", str(tmp_path_factory.getbasetemp() / "no-modal.toml"))
+
+
+@pytest.fixture(autouse=True)
+def no_log_handler_left_behind():
+    """Every CLI command a test runs in-process configures logging (omtx_core/logs.py puts its handler, named
+    "omtx", on the root logger): take it off again, with the level, so no test starts with another's handler."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h.get_name() == "omtx" and h not in before]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ BROWSER_FOLDER = "tests/e2e/"
 SLOW = frozenset(
     {
         "tests/test_local_engine.py::test_cancel_after_a_restart_uses_the_pid_file",  # 6.3: waits out a process
+        "tests/api/test_api_server.py::test_the_api_command_serves_over_http",  # 4.3: uvicorn and CLI processes
         "tests/jobs/test_worker_crash.py::test_killed_worker_job_is_requeued_and_completes_once",  # 5.6: a lease
         "tests/test_cli_jobs.py::test_submit_list_show_cancel_rerun_delete",  # 5.5: a dozen CLI processes
         "tests/store/test_sqlite.py::test_worker_processes_never_claim_the_same_job",  # 5.0: worker processes
@@ -65,6 +66,8 @@ SLOW = frozenset(
         # their SMILES tests in the inner loop.
         "tests/test_depict.py::test_a_ccd_code_is_drawn_from_the_dictionary_and_an_unknown_one_is_not",
         "tests/ui/test_depictions.py::test_a_ccd_code_is_drawn_from_the_dictionary_on_the_binding_site_page",
+        "tests/api/test_schema_fuzz.py::test_every_endpoint_answers_as_its_schema_says",  # ~20: schemathesis
+        "tests/api/test_cross_surface.py::test_a_job_submitted_through_the_api_is_in_the_app_and_the_cli",  # 4.9
     }
 )
 

@@ -59,6 +59,7 @@ CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created_at, id);
 CREATE INDEX IF NOT EXISTS jobs_task_type ON jobs (task_type, created_at, id);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_at, id);
+CREATE INDEX IF NOT EXISTS jobs_owner_status ON jobs (owner, status);  -- the per-user cap counts active jobs
 CREATE INDEX IF NOT EXISTS jobs_input_hash ON jobs (input_hash, status, owner, created_at, id);
 CREATE INDEX IF NOT EXISTS jobs_results_from ON jobs (results_from);
 """

@@ -92,7 +92,7 @@ def gate(sections: Mapping[str, Sequence[Any]]) -> None:
     if not admitted(identity.email, settings):
         _only(partial(_refusal_page, identity.email, settings), sections)
     role = "  \nAdmin: sees every job" if identity.admin else ""
-    st.sidebar.caption(f"**Signed in as** {plain(identity.email)}{role}")
+    st.sidebar.caption(f"**Signed in as** {plain(identity.email)}{role}  \nUser id (for API keys): `{identity.owner}`")
     _sign_out_button(st.sidebar)
 
 

@@ -166,6 +166,8 @@ def test_signed_in_users_see_who_they_are_and_only_their_own_jobs(team):
     home = app_as(claims("alice@lab.example"))  # AppTest keeps no sidebar after a page switch
     sidebar = " ".join(as_text(c.value) for c in home.sidebar.caption).replace(WORD_JOINER, "")
     assert "**Signed in as** alice@lab.example" in sidebar
+    alice = identity_from_claims(claims("alice@lab.example"), load_settings())
+    assert f"User id (for API keys): `{alice.owner}`" in sidebar  # what `keys create --owner` takes
     assert "**Queued jobs:** 2" in sidebar  # the deployment's whole queue: how long one waits
     assert "Sign out" in [b.label for b in home.sidebar.button]
     at = app_as(claims("alice@lab.example"), "pages/jobs.py")
