@@ -12,12 +12,7 @@ if [[ "$want_boltz" == auto ]]; then
   command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1 && want_boltz=1
 fi
 if [[ -z "${OMTX_BOLTZ_COMMAND:-}" && "$want_boltz" == 1 ]]; then
-  if [[ ! -x .boltz-venv/bin/boltz ]]; then
-    echo "Installing Boltz 2.2.1 into .boltz-venv (several GB with PyTorch; once)..."
-    "${PYTHON:-python3}" -m venv .boltz-venv
-    .boltz-venv/bin/python -m pip install --quiet --upgrade pip
-    .boltz-venv/bin/python -m pip install --quiet "boltz==2.2.1"
-  fi
+  bash scripts/install_boltz.sh
   export OMTX_BOLTZ_COMMAND="$PWD/.boltz-venv/bin/boltz"
 fi
 exec .venv/bin/streamlit run app.py "$@"

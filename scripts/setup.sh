@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create (or update) the project's virtual environment in .venv; `--dev` adds the test tools.
+# Create (or update) the project's virtual environment in .venv; `--dev` adds the test tools and Boltz (.boltz-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -13,3 +13,7 @@ requirements=requirements.txt
 .venv/bin/python -m pip install --quiet -r "$requirements"
 # 3Dmol.js for the offline 3D viewer, from the npm registry (never committed).
 bash scripts/setup_3dmol.sh
+# The tests run the real Boltz (tests/boltz_real, marker `boltz`): once, about 1.5 min and 6 GB with PyTorch.
+if [[ "${1:-}" == "--dev" ]]; then
+  bash scripts/install_boltz.sh
+fi

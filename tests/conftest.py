@@ -18,8 +18,9 @@ _CONFIG_PREFIXES = ("OMTX_", "MODAL_")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Markers by rule instead of by hand in every file (rules and the list of slow tests: tests/markers.py).
 
-    browser: everything under tests/e2e; postgres: tests using the PostgreSQL fixtures or tests/pg.py;
-    slow: the tests in `SLOW`. The inner loop is `pytest -m "not slow and not browser"`.
+    browser: everything under tests/e2e; boltz: everything under tests/boltz_real (the real Boltz);
+    postgres: tests using the PostgreSQL fixtures or tests/pg.py; slow: the tests in `SLOW`.
+    The inner loop is `pytest -m "not slow and not browser"`.
     """
     for item in items:
         for name in sorted(markers_for(item.nodeid, item.fixturenames, getattr(item, "module", None))):

@@ -1,4 +1,4 @@
-"""Which tests get the `slow`, `browser` and `postgres` markers; tests/conftest.py applies them at collection."""
+"""Which tests get the slow, browser, postgres and boltz markers; tests/conftest.py applies them at collection."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from types import ModuleType
 POSTGRES_FIXTURE = "pg_server"
 POSTGRES_HELPERS = "tests.pg"  # a module using these helpers directly starts or reaches PostgreSQL itself
 BROWSER_FOLDER = "tests/e2e/"
+BOLTZ_FOLDER = "tests/boltz_real/"  # the real `boltz predict` with a tiny random model (tests/boltz_cache.py)
 
 # Tests over about 1 s on the 2-core dev machine (`pytest --durations=60 --ignore=tests/e2e`; the seconds measured
 # then are in the comments). Left out: tests slow only because they are the first to import RDKit, gemmi or
@@ -68,6 +69,18 @@ SLOW = frozenset(
         "tests/ui/test_depictions.py::test_a_ccd_code_is_drawn_from_the_dictionary_on_the_binding_site_page",
         "tests/api/test_schema_fuzz.py::test_every_endpoint_answers_as_its_schema_says",  # ~20: schemathesis
         "tests/api/test_cross_surface.py::test_a_job_submitted_through_the_api_is_in_the_app_and_the_cli",  # 4.9
+        # The real Boltz on 2 cores (plus ~6 s once per session to build the tiny model's cache).
+        "tests/boltz_real/test_real_boltz.py::test_protein_structure_single_sequence",  # 9
+        "tests/boltz_real/test_real_boltz.py::test_protein_ligand_binding_with_affinity",  # 16
+        "tests/boltz_real/test_real_boltz.py::test_binding_with_a_pocket_constraint",  # 16
+        "tests/boltz_real/test_real_boltz.py::test_binding_site_prediction_with_a_ccd_ligand",  # 10
+        "tests/boltz_real/test_real_boltz.py::test_complex_with_a_dna_chain_and_a_ccd_ligand",  # 20
+        "tests/boltz_real/test_real_boltz.py::test_variants_in_one_call",  # 11
+        "tests/boltz_real/test_real_boltz.py::test_a_two_compound_screen_with_affinity",  # 21
+        "tests/boltz_real/test_real_boltz.py::test_an_input_boltz_refuses_fails_the_job",  # 6
+        "tests/boltz_real/test_real_boltz.py::test_an_input_boltz_refuses_fails_the_job_with_boltzs_reason",  # 6
+        "tests/boltz_real/test_real_boltz.py::test_cancel_stops_boltz_and_leaves_no_process",  # 3
+        "tests/boltz_real/test_real_boltz.py::test_an_msa_from_our_msa_cache_is_given_to_boltz_by_path",  # 9
     }
 )
 
@@ -91,6 +104,8 @@ def markers_for(node_id: str, fixture_names: Iterable[str], module: ModuleType |
     markers = set()
     if node_id.startswith(BROWSER_FOLDER):
         markers.add("browser")
+    if node_id.startswith(BOLTZ_FOLDER):
+        markers.add("boltz")
     if POSTGRES_FIXTURE in fixture_names or _uses_postgres_helpers(module):
         markers.add("postgres")
     if base_node_id(node_id) in SLOW:

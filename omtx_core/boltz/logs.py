@@ -23,19 +23,30 @@ _CAUSES: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )  # fmt: skip
 
 
+_REFUSED = re.compile(r"Failed to process .*?Error:\s*(.+?)\s*$", re.M)
+
+
+def _refusal_reason(lines: str) -> str:
+    """Boltz's own words for an input it refused ("Failed to process x.yaml. Skipping. Error: ..."), quoted."""
+    match = _REFUSED.search(lines)
+    return f" Boltz said: {match.group(1)[:300].rstrip('.')}." if match else ""
+
+
 def failed_example_count(log: str) -> int | None:
-    """Boltz's own count of failed inputs ("Number of failed examples: N"), if it printed one."""
+    """Boltz's own count of failed predictions ("Number of failed examples: N"; the last pass when an affinity pass
+    follows the structure pass): refused inputs are not counted there."""
     match = _FAILED_COUNT.findall(log)
     return int(match[-1]) if match else None
 
 
 def explain_missing_output(log: str, run_name: str) -> tuple[str, str]:
     """(message, hint) for a run whose expected output files are missing, from Boltz's log."""
-    relevant = "\n".join(line for line in log.splitlines() if run_name in line) or log
+    naming = "\n".join(line for line in log.splitlines() if run_name in line)
+    relevant, reason = naming or log, _refusal_reason(naming)  # quote a refusal only from this run's own lines
     for text in (relevant, log):
         for pattern, message, hint in _CAUSES:
             if pattern.search(text):
-                return f"Run {run_name} produced no structure: {message}", hint
+                return f"Run {run_name} produced no structure: {message}{reason}", hint
     return (
         f"Run {run_name} produced no structure, and Boltz's log does not say why.",
         "Open the log; Boltz exits successfully even when an input fails, so the cause is only in the log.",

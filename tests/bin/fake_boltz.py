@@ -92,7 +92,12 @@ def msa_problem(document: dict, stem: str, out: Path, use_server: bool) -> str |
     return None
 
 
-def predict(path: Path, out: Path, options: dict, failed_by_oom: set[str]) -> bool:
+def predict(path: Path, out: Path, options: dict, failed_by_oom: set[str]) -> bool | None:
+    """Like Boltz: None for an input refused while processing, else whether it has an affinity property.
+
+    Boltz processes every input first (printing and skipping those it refuses), then predicts the rest; its
+    "Number of failed examples" counts failed predictions (out of memory), never refused inputs.
+    """
     stem = path.stem
     try:
         document = yaml.safe_load(path.read_text())
@@ -101,7 +106,7 @@ def predict(path: Path, out: Path, options: dict, failed_by_oom: set[str]) -> bo
         problem = str(exc)
     if problem:
         print(f"Failed to process {path}. Skipping. Error: {problem}.")
-        return False
+        return None
     if stem in failed_by_oom:
         print(f"| WARNING: ran out of memory, skipping batch ({stem})")
         return False
@@ -109,6 +114,7 @@ def predict(path: Path, out: Path, options: dict, failed_by_oom: set[str]) -> bo
     if not any("affinity" in prop for prop in document.get("properties", [])):
         for name in (f"affinity_{stem}.json", f"pre_affinity_{stem}.npz"):
             (prediction / name).unlink(missing_ok=True)
+        return False
     return True
 
 
@@ -118,7 +124,7 @@ def main() -> int:
     mode = os.environ.get("FAKE_BOLTZ_MODE", "ok")
     files = inputs_of(data)
     out = Path(str(options.get("--out_dir", "."))) / f"boltz_results_{data.stem}"
-    print(f"Checking input data.\nProcessing {len(files)} inputs.", flush=True)
+    print(f"Checking input data.\nProcessing {len(files)} inputs with 1 threads.", flush=True)
     if mode == "exit1":
         print(
             "Traceback (most recent call last):\nRuntimeError: CUDA error: no kernel image is available",
@@ -128,12 +134,19 @@ def main() -> int:
     if mode == "hang":
         time.sleep(3600)
     failed_by_oom = set(mode.removeprefix("oom:").split(",")) if mode.startswith("oom:") else set()
-    failed = 0
+    outcomes = []
     for path in files:
         time.sleep(float(os.environ.get("FAKE_BOLTZ_DELAY_S", "0")))
-        failed += not predict(path, out, options, failed_by_oom)
+        outcomes.append(predict(path, out, options, failed_by_oom))
         print(f"Predicting DataLoader 0: {path.stem} done", flush=True)
-    print(f"Number of failed examples: {failed}", flush=True)
+    predicted = [o for o in outcomes if o is not None]
+    if predicted:  # real Boltz loads no model, and prints no count, when it refused every input
+        print(f"Running structure prediction for {len(predicted)} input{'s' * (len(predicted) > 1)}.")
+        oom = sum(p.stem in failed_by_oom for p, o in zip(files, outcomes, strict=True) if o is not None)
+        print(f"Number of failed examples: {oom}", flush=True)
+    if any(predicted):
+        print(f"\nPredicting property: affinity\n\nRunning affinity prediction for {sum(predicted)} inputs.")
+        print("Number of failed examples: 0", flush=True)
     return 0
 
 
