@@ -48,8 +48,12 @@ def test_a_problem_in_one_variant_line_shows_under_the_variants_box(page, app, s
     page.get_by_role("textbox", name="Wild-type sequence").fill(UBIQUITIN)
     page.get_by_role("textbox", name="Variants").fill("K6A\nA2W\nK48R")  # ubiquitin's residue 2 is Q, not A
     page.get_by_role("textbox", name="Variants").press("Control+Enter")
+    page.get_by_role("textbox", name="Variants").press("Tab")  # leaving the box also sends its text
     wait_idle(page)
     click_button(page, "Check and plan")
+    # On a busy machine the run's alerts land a moment after the page first looks idle: wait for the one here.
+    page.locator('[data-testid="stAlert"]', has_text="Variant 2").first.wait_for(timeout=60_000)
+    wait_idle(page)
     box = page.get_by_role("textbox", name="Variants").bounding_box()
     smiles = page.get_by_role("textbox", name="Ligand SMILES").bounding_box()
     beside = [
